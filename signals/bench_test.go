@@ -1,0 +1,109 @@
+package signals_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/edgesignals/edgesignals/signals"
+)
+
+// The baselines are what any panic-safe emitter must pay: a function that is
+// not inlined and ranges over plain listeners under one deferred recover.
+
+//go:noinline
+func plainEmit(ctx context.Context, fs []func(context.Context, int), v int) {
+	defer func() { _ = recover() }()
+	for _, f := range fs {
+		f(ctx, v)
+	}
+}
+
+//go:noinline
+func plainTryEmit(ctx context.Context, fs []func(context.Context, int) error, v int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	for _, f := range fs {
+		if err := f(ctx, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var sink atomic.Int64
+
+//go:noinline
+func work(_ context.Context, v int) { sink.Store(int64(v)) }
+
+//go:noinline
+func workErr(_ context.Context, v int) error { sink.Store(int64(v)); return nil }
+
+var sizes = []int{1, 10, 100}
+
+func BenchmarkSyncEmit(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("plain/n=%d", n), func(b *testing.B) {
+			fs := make([]func(context.Context, int), n)
+			for i := range fs {
+				fs[i] = work
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				plainEmit(ctx, fs, 1)
+			}
+		})
+		for _, keyed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("signals/keyed=%v/n=%d", keyed, n), func(b *testing.B) {
+				s := signals.NewSync[int]()
+				for i := range n {
+					s.AddListener(work, key(keyed, i))
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					s.Emit(ctx, 1)
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkSyncTryEmit(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("plain/n=%d", n), func(b *testing.B) {
+			fs := make([]func(context.Context, int) error, n)
+			for i := range fs {
+				fs[i] = workErr
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = plainTryEmit(ctx, fs, 1)
+			}
+		})
+		for _, keyed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("signals/keyed=%v/n=%d", keyed, n), func(b *testing.B) {
+				s := signals.NewSync[int]()
+				for i := range n {
+					s.AddListenerWithErr(workErr, key(keyed, i))
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					_ = s.TryEmit(ctx, 1)
+				}
+			})
+		}
+	}
+}
+
+func key(keyed bool, i int) string {
+	if !keyed {
+		return ""
+	}
+	return fmt.Sprintf("listener-%d", i)
+}

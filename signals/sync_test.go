@@ -1,0 +1,224 @@
+package signals_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/edgesignals/edgesignals/signals"
+)
+
+// recorder returns a listener that appends name to *calls.
+func recorder(calls *[]string, name string) signals.SignalListener[int] {
+	return func(context.Context, int) { *calls = append(*calls, name) }
+}
+
+func TestSyncOrderAfterRemovals(t *testing.T) {
+	var calls []string
+	s := signals.NewSync[int]()
+	for _, k := range []string{"a", "b", "c", "d"} {
+		s.AddListener(recorder(&calls, k), k)
+	}
+	s.RemoveListener("b")
+	s.AddListener(recorder(&calls, "e"), "e")
+	s.RemoveListener("a")
+	s.AddListener(recorder(&calls, "f"))
+	s.Emit(context.Background(), 0)
+	assert.Equal(t, []string{"c", "d", "e", "f"}, calls)
+}
+
+type codeError struct{ code int }
+
+func (e *codeError) Error() string { return "code error" }
+
+func TestSyncTryEmitStopsAtFirstError(t *testing.T) {
+	var calls []string
+	want := &codeError{code: 42}
+	s := signals.NewSync[int]()
+	s.AddListener(recorder(&calls, "first"))
+	s.AddListenerWithErr(func(context.Context, int) error {
+		calls = append(calls, "failing")
+		return want
+	}, "validate")
+	s.AddListener(recorder(&calls, "skipped"))
+
+	err := s.TryEmit(context.Background(), 0)
+	assert.Equal(t, []string{"first", "failing"}, calls)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, want)
+	var ce *codeError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, 42, ce.code)
+	var le *signals.ListenerError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, "validate", le.Key)
+	assert.Equal(t, `signals: listener "validate": code error`, err.Error())
+}
+
+func TestSyncTryEmitReturnsUnkeyedErrorUnchanged(t *testing.T) {
+	s := signals.NewSync[int]()
+	s.AddListenerWithErr(func(context.Context, int) error { return io.EOF })
+	assert.Same(t, io.EOF, s.TryEmit(context.Background(), 0), "maniartech code compares with ==")
+}
+
+func TestSyncTryEmitChecksContextBeforeEachListener(t *testing.T) {
+	var calls []string
+	ctx, cancel := context.WithCancel(context.Background())
+	s := signals.NewSync[int]()
+	s.AddListener(func(context.Context, int) { calls = append(calls, "cancels"); cancel() })
+	s.AddListener(recorder(&calls, "skipped"))
+	assert.ErrorIs(t, s.TryEmit(ctx, 0), context.Canceled)
+	assert.Equal(t, []string{"cancels"}, calls)
+
+	calls = nil
+	assert.ErrorIs(t, s.TryEmit(ctx, 0), context.Canceled, "a done ctx runs nothing")
+	assert.Empty(t, calls)
+}
+
+func TestSyncTryEmitSucceedsWhenDeadlinePassesDuringLastListener(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	s := signals.NewSync[int]()
+	s.AddListener(func(ctx context.Context, _ int) { <-ctx.Done() })
+	assert.NoError(t, s.TryEmit(ctx, 0))
+	assert.Error(t, ctx.Err())
+}
+
+func TestSyncEmitIgnoresErrorsButCallsEveryListener(t *testing.T) {
+	var calls []string
+	var reported []error
+	s := signals.NewSyncWithOptions[int](&signals.SignalOptions{OnError: func(err error) { reported = append(reported, err) }})
+	s.AddListenerWithErr(func(context.Context, int) error { calls = append(calls, "failing"); return io.EOF })
+	s.AddListener(recorder(&calls, "next"))
+	s.Emit(context.Background(), 0)
+	assert.Equal(t, []string{"failing", "next"}, calls)
+	assert.Empty(t, reported, "sync Emit drops listener errors")
+}
+
+func TestSyncEmitStopsWhenContextIsDone(t *testing.T) {
+	var calls []string
+	ctx, cancel := context.WithCancel(context.Background())
+	s := signals.NewSync[int]()
+	s.AddListener(func(context.Context, int) { calls = append(calls, "cancels"); cancel() })
+	s.AddListener(recorder(&calls, "skipped"))
+	s.Emit(ctx, 0)
+	assert.Equal(t, []string{"cancels"}, calls)
+}
+
+func TestSyncTryEmitTurnsPanicIntoError(t *testing.T) {
+	var calls []string
+	s := signals.NewSync[int]()
+	s.AddListener(func(context.Context, int) { panic("boom") }, "bad")
+	s.AddListener(recorder(&calls, "skipped"))
+	err := s.TryEmit(context.Background(), 0)
+	var pe *signals.PanicError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "bad", pe.Key)
+	assert.Equal(t, "boom", pe.Value)
+	assert.Contains(t, string(pe.Stack), "sync_test.go", "the stack is the panicking one")
+	assert.Equal(t, `signals: listener "bad" panicked: boom`, err.Error())
+	assert.Empty(t, calls)
+
+	s.Reset()
+	s.AddListener(func(context.Context, int) { panic(io.ErrUnexpectedEOF) })
+	err = s.TryEmit(context.Background(), 0)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "a panic with an error unwraps to it")
+	assert.Equal(t, "signals: listener panicked: unexpected EOF", err.Error())
+}
+
+func TestSyncEmitReportsPanicsAndGoesOn(t *testing.T) {
+	var calls []string
+	var reported []error
+	s := signals.NewSyncWithOptions[int](&signals.SignalOptions{OnError: func(err error) { reported = append(reported, err) }})
+	s.AddListener(recorder(&calls, "a"))
+	s.AddListener(func(context.Context, int) { panic("first") }, "p1")
+	s.AddListener(recorder(&calls, "b"))
+	s.AddListener(func(context.Context, int) { panic("second") })
+	s.AddListener(recorder(&calls, "c"))
+	s.Emit(context.Background(), 0)
+	assert.Equal(t, []string{"a", "b", "c"}, calls)
+	require.Len(t, reported, 2)
+	var pe *signals.PanicError
+	require.ErrorAs(t, reported[0], &pe)
+	assert.Equal(t, "p1", pe.Key)
+	require.ErrorAs(t, reported[1], &pe)
+	assert.Equal(t, "second", pe.Value)
+}
+
+func TestPanicsGoToSlogWithoutOnError(t *testing.T) {
+	var buf bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+
+	s := signals.NewSync[int]()
+	s.AddListener(func(context.Context, int) { panic("logged") }, "k")
+	s.Emit(context.Background(), 0)
+	assert.Contains(t, buf.String(), `signals: listener \"k\" panicked: logged`)
+}
+
+func TestPanickingOnErrorDoesNotCrash(t *testing.T) {
+	var buf bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+
+	var calls []string
+	s := signals.NewSyncWithOptions[int](&signals.SignalOptions{OnError: func(error) { panic("handler") }})
+	s.AddListener(func(context.Context, int) { panic("listener") })
+	s.AddListener(recorder(&calls, "after"))
+	s.Emit(context.Background(), 0)
+	assert.Equal(t, []string{"after"}, calls)
+	assert.Contains(t, buf.String(), "OnError panicked")
+}
+
+func TestNilContextBecomesBackground(t *testing.T) {
+	eachKind(t, func(t *testing.T, s signals.Signal[int]) {
+		got := make(chan context.Context, 2)
+		s.AddListener(func(ctx context.Context, _ int) { got <- ctx })
+		require.NoError(t, s.TryEmit(nil, 0))
+		s.Emit(nil, 0)
+		for range 2 {
+			ctx := <-got
+			require.NotNil(t, ctx)
+			assert.NoError(t, ctx.Err())
+		}
+	})
+}
+
+func TestSyncReentrancy(t *testing.T) {
+	var calls []string
+	s := signals.NewSync[int]()
+	s.AddListener(func(ctx context.Context, depth int) {
+		calls = append(calls, "first")
+		if depth == 0 {
+			s.AddListener(recorder(&calls, "added"), "added")
+			s.RemoveListener("later")
+			s.Emit(ctx, depth+1) // emitting on the same signal from a listener
+		}
+	})
+	s.AddListener(recorder(&calls, "later"), "later")
+	s.Emit(context.Background(), 0)
+	// The nested emit sees the set as changed; the outer one still calls the
+	// listener it started with, and not the one added meanwhile.
+	assert.Equal(t, []string{"first", "first", "added", "later"}, calls)
+	calls = nil
+	s.Emit(context.Background(), 1)
+	assert.Equal(t, []string{"first", "added"}, calls)
+}
+
+func TestSyncListenerCanResetDuringEmit(t *testing.T) {
+	var calls []string
+	s := signals.NewSync[int]()
+	s.AddListener(func(context.Context, int) { calls = append(calls, "reset"); s.Reset() })
+	s.AddListener(recorder(&calls, "still called"))
+	require.NoError(t, s.TryEmit(context.Background(), 0))
+	assert.Equal(t, []string{"reset", "still called"}, calls)
+	assert.Equal(t, 0, s.Len())
+}
