@@ -1,0 +1,93 @@
+# Build and test tooling. `make test` runs the four test tiers in order and
+# installs what they need (Go tools into .bin/, Debian's chromium) on first use.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+
+BIN      := $(CURDIR)/.bin
+GOROOT   := $(shell go env GOROOT)
+# go_js_wasm_exec, go_wasip1_wasm_exec and wasm_exec*.js live here since Go 1.24.
+WASM_DIR := $(GOROOT)/lib/wasm
+# Packages the wasm tiers run; override to try a tier on another package.
+WASM_PKGS ?= ./signals/...
+# Extra `go test` flags for every tier, e.g. make test TESTFLAGS=-v
+TESTFLAGS ?=
+
+# wazero and Chromium leave caches and profiles in TMPDIR: keep them in the repo.
+# Every recipe (go itself too) needs it to exist, so create it up front.
+export TMPDIR := $(CURDIR)/.tmp
+$(shell mkdir -p $(TMPDIR))
+
+# js/wasm runners fail once argv+environment pass ~12 KB, and wazero hands the
+# whole environment to the module (-env-inherit), so the wasm tiers run go with
+# a minimal environment: these, plus the listed variables the caller has set.
+KEEP_ENV := HOME USER LANG GOCACHE GOMODCACHE GOPATH GOFLAGS GOPROXY GOSUMDB \
+	GOPRIVATE GONOSUMDB GONOPROXY GOTOOLCHAIN GOENV XDG_CACHE_HOME XDG_CONFIG_HOME \
+	SSL_CERT_FILE SSL_CERT_DIR HTTPS_PROXY HTTP_PROXY NO_PROXY
+WASM_ENV := env -i PATH='$(WASM_DIR):$(BIN):$(PATH)' GOROOT='$(GOROOT)' TMPDIR='$(TMPDIR)' \
+	$(strip $(foreach v,$(KEEP_ENV),$(if $(filter environment%,$(origin $(v))),$(v)='$($(v))')))
+
+# chromedp (inside wasmbrowsertest) takes no extra flags or browser path from
+# outside, but it looks for `headless-shell` on PATH before `chromium`; this
+# wrapper is that executable. It runs the real binary directly: Debian's
+# /usr/bin/chromium launcher adds extension flags and prints shell errors.
+CHROMIUM_FLAGS := --no-sandbox --headless --disable-gpu --disable-background-networking \
+	--disable-component-update --disable-sync --no-first-run
+
+header = @printf '\n=== %s ===\n' '$(1)'
+# Runs $(1) under WASM_ENV, echoing it without the long env prefix.
+wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
+
+.PHONY: test test-native test-js test-browser test-wasip1 tools dev bench bench-smoke bench-go clean
+
+test: test-native test-js test-browser test-wasip1
+
+test-native:
+	$(call header,tier 1/4: native (go vet, go test -race))
+	go vet ./...
+	go test -race ./... $(TESTFLAGS)
+
+test-js:
+	$(call header,tier 2/4: js/wasm in Node)
+	$(call wasm_go,GOOS=js GOARCH=wasm go vet ./...)
+	$(call wasm_go,GOOS=js GOARCH=wasm go test $(WASM_PKGS) $(TESTFLAGS))
+
+test-browser: $(BIN)/wasmbrowsertest $(BIN)/headless-shell
+	$(call header,tier 3/4: js/wasm in headless Chromium (wasmbrowsertest))
+	@# chromedp SIGKILLs Chromium, which leaves empty temp dirs behind: drop old ones.
+	@rm -rf $(TMPDIR)/org.chromium.Chromium.* $(TMPDIR)/chromedp-runner*
+	$(call wasm_go,GOOS=js GOARCH=wasm go test -exec $(BIN)/wasmbrowsertest $(WASM_PKGS) $(TESTFLAGS))
+
+test-wasip1: $(BIN)/wazero
+	$(call header,tier 4/4: wasip1 in wazero)
+	$(call wasm_go,GOOS=wasip1 GOARCH=wasm GOWASIRUNTIME=wazero go test $(WASM_PKGS) $(TESTFLAGS))
+
+tools: $(BIN)/wasmbrowsertest $(BIN)/wazero $(BIN)/headless-shell
+
+# Versions are pinned by the `tool` directives in tools/go.mod.
+$(BIN)/wasmbrowsertest $(BIN)/wazero &: tools/go.mod tools/go.sum
+	cd tools && GOBIN='$(BIN)' go install tool
+	@touch $(BIN)/wasmbrowsertest $(BIN)/wazero
+
+$(BIN)/headless-shell: Makefile | /usr/bin/chromium
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec /usr/lib/chromium/chromium %s "$$@"\n' '$(CHROMIUM_FLAGS)' > $@
+	chmod +x $@
+
+/usr/bin/chromium:
+	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y chromium'
+
+dev:
+	@echo "make dev: not yet — the Workers example arrives with issue 4"
+
+# bench and bench-smoke are placeholders for the lead to fill.
+bench: bench-go
+bench-smoke:
+	@echo "make bench-smoke: not yet defined"
+
+bench-go:
+	go test -run '^$$' -bench . -benchmem ./signals/
+
+clean:
+	rm -rf $(BIN) $(TMPDIR)
