@@ -75,9 +75,14 @@ func FuzzSyncSignal(f *testing.F) {
 	f.Add([]byte{0, 6, 12, 5, 3, 30, 5})
 	f.Add([]byte{1, 7, 2, 8, 5, 6, 3, 9, 5, 4, 5})
 	f.Add([]byte{12, 13, 14, 6, 6, 33, 5, 11, 27, 5, 6})
+	f.Add([]byte{0, 36, 2, 0, 5, 6, 5, 4, 43, 5})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		var s signals.SyncSignal[int]
 		var m model
+		// Emits alternate between a context that is never done and one that
+		// could be, which take different paths.
+		cancellable, cancel := context.WithCancel(context.Background())
+		defer cancel()
 		var called []int
 		for id, op := range ops {
 			key := ""
@@ -109,11 +114,15 @@ func FuzzSyncSignal(f *testing.F) {
 			case 5, 6:
 				called = nil
 				tryEmit := op%7 == 5
+				ctx := context.Background()
+				if id%2 == 1 {
+					ctx = cancellable
+				}
 				var err error
 				if tryEmit {
-					err = s.TryEmit(context.Background(), 0)
+					err = s.TryEmit(ctx, 0)
 				} else {
-					s.Emit(context.Background(), 0)
+					s.Emit(ctx, 0)
 				}
 				wantCalled, wantFailed := m.emit(tryEmit)
 				if !slices.Equal(called, wantCalled) {

@@ -133,6 +133,13 @@ func TestSyncTryEmitTurnsPanicIntoError(t *testing.T) {
 }
 
 func TestSyncEmitReportsPanicsAndGoesOn(t *testing.T) {
+	t.Run("background", func(t *testing.T) { testEmitReportsPanicsAndGoesOn(t, context.Background()) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	t.Run("cancellable", func(t *testing.T) { testEmitReportsPanicsAndGoesOn(t, ctx) })
+}
+
+func testEmitReportsPanicsAndGoesOn(t *testing.T, ctx context.Context) {
 	var calls []string
 	var reported []error
 	s := signals.NewSyncWithOptions[int](&signals.SignalOptions{OnError: func(err error) { reported = append(reported, err) }})
@@ -141,7 +148,7 @@ func TestSyncEmitReportsPanicsAndGoesOn(t *testing.T) {
 	s.AddListener(recorder(&calls, "b"))
 	s.AddListener(func(context.Context, int) { panic("second") })
 	s.AddListener(recorder(&calls, "c"))
-	s.Emit(context.Background(), 0)
+	s.Emit(ctx, 0)
 	assert.Equal(t, []string{"a", "b", "c"}, calls)
 	require.Len(t, reported, 2)
 	var pe *signals.PanicError
