@@ -64,7 +64,9 @@ type SignalOptions struct {
 	OnError func(err error)
 	// MaxConcurrent, when above zero, bounds how many listeners of an
 	// AsyncSignal run at once; the others wait for a free slot on their own
-	// goroutines, so Emit still returns at once. SyncSignal ignores it.
+	// goroutines, so Emit still returns at once. SyncSignal ignores it. A
+	// listener that calls TryEmit on its own signal holds a slot while it
+	// waits for others: once every slot is held that way, they deadlock.
 	MaxConcurrent int
 }
 

@@ -166,9 +166,11 @@ func (s *store[T]) removeOnce(once *atomic.Bool) {
 	}
 }
 
-// removeAt publishes cur without its i-th listener; s.mu must be held.
+// removeAt publishes cur without its i-th listener; s.mu must be held. The
+// new array keeps one free slot, not cur's whole capacity: a loop removing
+// many listeners would otherwise allocate the full capacity every time.
 func (s *store[T]) removeAt(cur []listener[T], i int) int {
-	next := make([]listener[T], len(cur)-1, cap(cur))
+	next := make([]listener[T], len(cur)-1, len(cur))
 	copy(next, cur[:i])
 	copy(next[i:], cur[i+1:])
 	s.list.Store(&next)
