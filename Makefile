@@ -41,11 +41,12 @@ wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
 
 .PHONY: test test-native test-js test-browser test-wasip1 tools dev bench bench-smoke bench-go clean
 
-test: test-native test-js test-browser test-wasip1
+test: test-native test-js test-browser test-wasip1 bench-smoke
 
 test-native:
 	$(call header,tier 1/4: native (go vet, go test -race))
 	go vet ./...
+	cd bench && go vet ./...
 	go test -race ./... $(TESTFLAGS)
 
 test-js:
@@ -81,13 +82,29 @@ $(BIN)/headless-shell: Makefile | /usr/bin/chromium
 dev:
 	@echo "make dev: not yet — the Workers example arrives with issue 4"
 
-# bench and bench-smoke are placeholders for the lead to fill.
+# Benchmarks: every run takes the whole suite, so that each ratio compares
+# figures taken side by side; the report writes medians to docs/benchmarks.md.
+BENCH_RUNS ?= 5
+BENCH_DIR := $(TMPDIR)/bench
+# go_bench(benchtime, output file): one run of the Go suite.
+go_bench = go test -run '^$$' -bench 'Sync|Async|AddRemove' -benchmem -benchtime $(1) -cpu 1 ./signals/ > $(2) && \
+	go test -run '^$$' -bench 'ParallelEmit' -benchmem -benchtime $(1) -cpu 1,2,8 ./signals/ >> $(2)
+
 bench: bench-go
-bench-smoke:
-	@echo "make bench-smoke: not yet defined"
 
 bench-go:
-	go test -run '^$$' -bench . -benchmem ./signals/
+	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR) docs
+	for i in $$(seq $(BENCH_RUNS)); do echo "run $$i of $(BENCH_RUNS)"; $(call go_bench,300ms,$(BENCH_DIR)/go-$$i.txt); done
+	cd bench && go run ./report -out ../docs/benchmarks.md $(BENCH_DIR)/go-*.txt
+	@echo "wrote docs/benchmarks.md"
+
+# One iteration of every benchmark, through the report, so that a broken
+# benchmark fails the tests; the figures are thrown away.
+bench-smoke:
+	$(call header,benchmarks (smoke run: one iteration each))
+	@mkdir -p $(BENCH_DIR)
+	$(call go_bench,1x,$(BENCH_DIR)/smoke.txt)
+	cd bench && go run ./report -out /dev/null $(BENCH_DIR)/smoke.txt
 
 clean:
 	rm -rf $(BIN) $(TMPDIR)

@@ -1,0 +1,3 @@
+module github.com/edgesignals/edgesignals/bench
+
+go 1.26
