@@ -27,12 +27,7 @@ func (s *AsyncSignal[T]) Emit(ctx context.Context, payload T) {
 	list := s.load()
 	s.running.add(len(list))
 	for i := range list {
-		l := &list[i]
-		if l.once != nil && !s.claim(l.once) {
-			s.running.done()
-			continue
-		}
-		go s.deliver(ctx, l, payload)
+		go s.deliver(ctx, &list[i], payload)
 	}
 }
 
@@ -58,14 +53,9 @@ func (s *AsyncSignal[T]) TryEmit(ctx context.Context, payload T) error {
 	var wg sync.WaitGroup
 	s.running.add(len(list))
 	for i := range list {
-		l := &list[i]
-		if l.once != nil && !s.claim(l.once) {
-			s.running.done()
-			continue
-		}
 		wg.Go(func() {
 			defer s.running.done()
-			errs[i] = s.call(ctx, l, payload)
+			errs[i] = s.call(ctx, &list[i], payload)
 		})
 	}
 	wg.Wait()
@@ -83,7 +73,7 @@ func (s *AsyncSignal[T]) call(ctx context.Context, l *listener[T], payload T) (e
 			err = newPanicError(l.key, r)
 		}
 	}()
-	if err := l.call(ctx, payload); err != nil {
+	if err := l.try(ctx, payload); err != nil {
 		return listenerError(l.key, err)
 	}
 	return nil

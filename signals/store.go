@@ -9,21 +9,15 @@ import (
 
 const defaultCapacity = 11
 
-// listener is one entry of a signal. Exactly one of fn and fnErr is set.
+// listener is one entry of a signal. It holds the listener's function in the
+// two shapes that emits call, both built when it is added, so that the emit
+// loops make one call per listener and test nothing: emit for a SyncSignal's
+// Emit, where errors are ignored, and try everywhere else.
 type listener[T any] struct {
-	key   string
-	fn    SignalListener[T]
-	fnErr SignalListenerErr[T]
-	// once is set for AddOnce listeners; the emit that flips it runs them.
-	once *atomic.Bool
-}
-
-func (l *listener[T]) call(ctx context.Context, payload T) error {
-	if l.fn != nil {
-		l.fn(ctx, payload)
-		return nil
-	}
-	return l.fnErr(ctx, payload)
+	key  string
+	emit SignalListener[T]
+	try  SignalListenerErr[T]
+	once *atomic.Bool // set for AddOnce listeners, whose functions claim it
 }
 
 // store is the listener set that SyncSignal and AsyncSignal share.
@@ -60,7 +54,11 @@ func (s *store[T]) AddListener(fn SignalListener[T], key ...string) int {
 	if fn == nil {
 		panic("signals: AddListener with a nil listener")
 	}
-	return s.add(listener[T]{key: firstKey(key), fn: fn})
+	return s.add(listener[T]{
+		key:  firstKey(key),
+		emit: fn,
+		try:  func(ctx context.Context, payload T) error { fn(ctx, payload); return nil },
+	})
 }
 
 // AddListenerWithErr adds fn, a listener that can fail, exactly as
@@ -69,7 +67,11 @@ func (s *store[T]) AddListenerWithErr(fn SignalListenerErr[T], key ...string) in
 	if fn == nil {
 		panic("signals: AddListenerWithErr with a nil listener")
 	}
-	return s.add(listener[T]{key: firstKey(key), fnErr: fn})
+	return s.add(listener[T]{
+		key:  firstKey(key),
+		emit: func(ctx context.Context, payload T) { _ = fn(ctx, payload) },
+		try:  fn,
+	})
 }
 
 // AddOnce adds fn to be called by one emit at most, even when several emits
@@ -84,7 +86,18 @@ func (s *store[T]) AddOnceWithKey(fn SignalListener[T], key string) int {
 	if fn == nil {
 		panic("signals: AddOnce with a nil listener")
 	}
-	return s.add(listener[T]{key: key, fn: fn, once: new(atomic.Bool)})
+	once := new(atomic.Bool)
+	emit := func(ctx context.Context, payload T) {
+		if s.claim(once) {
+			fn(ctx, payload)
+		}
+	}
+	return s.add(listener[T]{
+		key:  key,
+		emit: emit,
+		try:  func(ctx context.Context, payload T) error { emit(ctx, payload); return nil },
+		once: once,
+	})
 }
 
 func firstKey(key []string) string {

@@ -8,6 +8,12 @@ type SyncSignal[T any] struct {
 	store[T]
 }
 
+// The emit methods leave the work to one loop each (tryAll, emitAll), which
+// calls the listeners with no test per listener. A context that is never done
+// (Background, TODO, their WithValue children) has nothing to check; a
+// context that can end is checked before each listener on a slower path,
+// because checking it inside the loops slowed every emit down by half.
+
 // TryEmit calls the listeners in order and stops at the first that fails,
 // returning its error (a [*ListenerError] if the listener has a key). A
 // panicking listener stops it too and is returned as a [*PanicError]. Before
@@ -15,8 +21,11 @@ type SyncSignal[T any] struct {
 // deadline passing during the last listener does not turn success into an
 // error. A nil ctx means context.Background().
 func (s *SyncSignal[T]) TryEmit(ctx context.Context, payload T) error {
-	_, err := s.run(orBackground(ctx), s.load(), payload, false)
-	return err
+	ctx = orBackground(ctx)
+	if ctx.Done() != nil {
+		return s.tryChecked(ctx, payload)
+	}
+	return s.tryAll(ctx, s.load(), payload)
 }
 
 // Emit calls the listeners in order, ignoring the errors of error-listeners.
@@ -25,69 +34,67 @@ func (s *SyncSignal[T]) TryEmit(ctx context.Context, payload T) error {
 // means context.Background().
 func (s *SyncSignal[T]) Emit(ctx context.Context, payload T) {
 	ctx = orBackground(ctx)
-	list := s.load()
-	for len(list) > 0 {
-		i, err := s.run(ctx, list, payload, true)
-		perr, ok := err.(*PanicError)
-		if !ok {
-			return // all called, or ctx is done
-		}
-		s.report(perr)
-		list = list[i+1:]
+	if ctx.Done() != nil {
+		s.emitChecked(ctx, payload)
+		return
 	}
+	s.emitAll(ctx, s.load(), payload)
 }
 
-// run calls the listeners of list in order. It returns at the first panic (as
-// a *PanicError), when ctx is done (ctx.Err()), and, unless ignoreErrs, at
-// the first listener error, with the index of the listener it stopped at.
-func (s *SyncSignal[T]) run(ctx context.Context, list []listener[T], payload T, ignoreErrs bool) (int, error) {
-	if ctx.Done() == nil { // a context that is never done: nothing to check
-		return s.call(ctx, list, payload, ignoreErrs)
-	}
-	return s.callChecked(ctx, list, payload, ignoreErrs)
-}
-
-// callChecked is call with a check of ctx before each listener. Checking
-// inside call's loop slowed every emit down by half, so a context that can
-// end takes this slower path of one call per listener instead.
-func (s *SyncSignal[T]) callChecked(ctx context.Context, list []listener[T], payload T, ignoreErrs bool) (int, error) {
-	done := ctx.Done()
-	for i := range list {
-		select {
-		case <-done:
-			return i, ctx.Err()
-		default:
-		}
-		if _, err := s.call(ctx, list[i:i+1], payload, ignoreErrs); err != nil {
-			return i, err
-		}
-	}
-	return len(list), nil
-}
-
-// call calls the listeners of list in order, without checking ctx.
+// tryAll calls the listeners of list in order and returns the first error or
+// panic.
 //
 // One deferred recover guards the whole loop: a defer per listener would cost
 // more than the calls it guards.
-func (s *SyncSignal[T]) call(ctx context.Context, list []listener[T], payload T, ignoreErrs bool) (i int, err error) {
+func (s *SyncSignal[T]) tryAll(ctx context.Context, list []listener[T], payload T) (err error) {
+	i := 0
 	defer func() {
 		if r := recover(); r != nil {
 			err = newPanicError(list[i].key, r)
 		}
 	}()
 	for ; i < len(list); i++ {
-		l := &list[i]
-		if l.once != nil && !s.claim(l.once) {
-			continue
-		}
-		// The call is spelled out here, not via l.call: the compiler does not
-		// inline methods of generic types into shape-instantiated code, and
-		// the extra call per listener doubled the cost of an emit.
-		if l.fn != nil {
-			l.fn(ctx, payload)
-		} else if lerr := l.fnErr(ctx, payload); lerr != nil && !ignoreErrs {
-			return i, listenerError(l.key, lerr)
+		if err := list[i].try(ctx, payload); err != nil {
+			return listenerError(list[i].key, err)
 		}
 	}
-	return i, nil
+	return nil
+}
+
+// emitAll calls the listeners of list in order. A panicking listener is
+// reported, and the listeners after it still run.
+func (s *SyncSignal[T]) emitAll(ctx context.Context, list []listener[T], payload T) {
+	i := 0
+	defer func() {
+		if r := recover(); r != nil {
+			s.report(newPanicError(list[i].key, r))
+			s.emitAll(ctx, list[i+1:], payload)
+		}
+	}()
+	for ; i < len(list); i++ {
+		list[i].emit(ctx, payload)
+	}
+}
+
+func (s *SyncSignal[T]) tryChecked(ctx context.Context, payload T) error {
+	list := s.load()
+	for i := range list {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := s.tryAll(ctx, list[i:i+1], payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *SyncSignal[T]) emitChecked(ctx context.Context, payload T) {
+	list := s.load()
+	for i := range list {
+		if ctx.Err() != nil {
+			return
+		}
+		s.emitAll(ctx, list[i:i+1], payload)
+	}
 }
