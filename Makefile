@@ -84,7 +84,7 @@ dev:
 
 # Benchmarks: every run takes the whole suite, so that each ratio compares
 # figures taken side by side; the report writes medians to docs/benchmarks.md.
-BENCH_RUNS ?= 5
+BENCH_RUNS ?= 7
 BENCH_DIR := $(TMPDIR)/bench
 # go_bench(benchtime, output file): one run of the Go suite.
 go_bench = go test -run '^$$' -bench 'Sync|Async|AddRemove' -benchmem -benchtime $(1) -cpu 1 ./signals/ > $(2) && \
@@ -94,7 +94,7 @@ bench: bench-go
 
 bench-go:
 	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR) docs
-	for i in $$(seq $(BENCH_RUNS)); do echo "run $$i of $(BENCH_RUNS)"; $(call go_bench,300ms,$(BENCH_DIR)/go-$$i.txt); done
+	for i in $$(seq $(BENCH_RUNS)); do echo "run $$i of $(BENCH_RUNS)"; $(call go_bench,200ms,$(BENCH_DIR)/go-$$i.txt); done
 	cd bench && go run ./report -out ../docs/benchmarks.md $(BENCH_DIR)/go-*.txt
 	@echo "wrote docs/benchmarks.md"
 
