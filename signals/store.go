@@ -2,7 +2,6 @@ package signals
 
 import (
 	"context"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 )
@@ -233,16 +232,17 @@ func (s *store[T]) HasKey(key string) bool {
 	return key != "" && indexOfKey(s.load(), key) >= 0
 }
 
-// report hands err, which nobody waits for, to OnError or to log/slog.
+// report hands err, which nobody waits for, to OnError or, without one, to
+// logFailure.
 func (s *store[T]) report(err error) {
 	if s.opts.OnError == nil {
-		slog.Error("signals: listener failed", "err", err)
+		logFailure("signals: listener failed", err)
 		return
 	}
 	defer func() {
 		// A panicking error handler must not take the program down with it.
 		if r := recover(); r != nil {
-			slog.Error("signals: OnError panicked", "err", err, "panic", r)
+			logFailure("signals: OnError panicked with "+describe(r)+" on", err)
 		}
 	}()
 	s.opts.OnError(err)
