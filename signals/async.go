@@ -27,13 +27,32 @@ func (s *AsyncSignal[T]) Emit(ctx context.Context, payload T) {
 	list := s.load()
 	s.running.add(len(list))
 	for i := range list {
-		go s.deliver(ctx, &list[i], payload)
+		if fn := s.start(&list[i]); fn != nil {
+			go s.deliver(ctx, list[i].key, fn, payload)
+		}
 	}
 }
 
-func (s *AsyncSignal[T]) deliver(ctx context.Context, l *listener[T], payload T) {
+// start returns the function that a goroutine is to run for l, or nil if l is
+// an AddOnce listener that another emit has claimed. It claims AddOnce
+// listeners here, before a goroutine starts: claiming in the goroutine would
+// leave the listener in place, to be started again by every emit, until the
+// scheduler ran one of them.
+func (s *AsyncSignal[T]) start(l *listener[T]) SignalListenerErr[T] {
+	if l.once == nil {
+		return l.try
+	}
+	if !s.claim(l.once) {
+		s.running.done()
+		return nil
+	}
+	fn := l.fn
+	return func(ctx context.Context, payload T) error { fn(ctx, payload); return nil }
+}
+
+func (s *AsyncSignal[T]) deliver(ctx context.Context, key string, fn SignalListenerErr[T], payload T) {
 	defer s.running.done()
-	if err := s.call(ctx, l, payload); err != nil {
+	if err := s.call(ctx, key, fn, payload); err != nil {
 		s.report(err)
 	}
 }
@@ -53,28 +72,31 @@ func (s *AsyncSignal[T]) TryEmit(ctx context.Context, payload T) error {
 	var wg sync.WaitGroup
 	s.running.add(len(list))
 	for i := range list {
-		wg.Go(func() {
-			defer s.running.done()
-			errs[i] = s.call(ctx, &list[i], payload)
-		})
+		if fn := s.start(&list[i]); fn != nil {
+			wg.Go(func() {
+				defer s.running.done()
+				errs[i] = s.call(ctx, list[i].key, fn, payload)
+			})
+		}
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// call runs one listener in a free slot and returns its error or panic.
-func (s *AsyncSignal[T]) call(ctx context.Context, l *listener[T], payload T) (err error) {
+// call runs fn, the listener with key, in a free slot and returns its error
+// or panic.
+func (s *AsyncSignal[T]) call(ctx context.Context, key string, fn SignalListenerErr[T], payload T) (err error) {
 	if s.slots != nil {
 		s.slots <- struct{}{}
 		defer func() { <-s.slots }()
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = newPanicError(l.key, r)
+			err = newPanicError(key, r)
 		}
 	}()
-	if err := l.try(ctx, payload); err != nil {
-		return listenerError(l.key, err)
+	if err := fn(ctx, payload); err != nil {
+		return listenerError(key, err)
 	}
 	return nil
 }

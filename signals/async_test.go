@@ -166,6 +166,10 @@ func TestAsyncAddOnceUnderConcurrentEmits(t *testing.T) {
 	s := newAsync(nil)
 	var calls atomic.Int32
 	s.AddOnce(func(context.Context, int) { calls.Add(1) })
+	s.AddOnce(func(context.Context, int) { calls.Add(1) })
+	s.Emit(context.Background(), 0)
+	assert.Equal(t, 0, s.Len(), "claimed and removed by Emit itself, not later by its goroutines")
+	s.AddOnce(func(context.Context, int) { calls.Add(1) })
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
@@ -176,7 +180,7 @@ func TestAsyncAddOnceUnderConcurrentEmits(t *testing.T) {
 	}
 	wg.Wait()
 	require.NoError(t, s.Wait(context.Background()))
-	assert.Equal(t, int32(1), calls.Load())
+	assert.Equal(t, int32(3), calls.Load())
 	assert.Equal(t, 0, s.Len())
 }
 

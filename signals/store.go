@@ -16,7 +16,11 @@ type listener[T any] struct {
 	key  string
 	emit SignalListener[T]
 	try  SignalListenerErr[T]
-	once *atomic.Bool // set for AddOnce listeners, whose functions claim it
+	// once is set for AddOnce listeners, whose emit and try claim it before
+	// they call fn. AsyncSignal claims it itself, before it starts a
+	// goroutine, and then calls fn.
+	once *atomic.Bool
+	fn   SignalListener[T]
 }
 
 // store is the listener set that SyncSignal and AsyncSignal share.
@@ -96,6 +100,7 @@ func (s *store[T]) AddOnceWithKey(fn SignalListener[T], key string) int {
 		emit: emit,
 		try:  func(ctx context.Context, payload T) error { emit(ctx, payload); return nil },
 		once: once,
+		fn:   fn,
 	})
 }
 
