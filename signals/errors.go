@@ -12,6 +12,7 @@ type ListenerError struct {
 	Err error  // what the listener returned
 }
 
+// Error returns the listener's error text, prefixed with its quoted key.
 func (e *ListenerError) Error() string {
 	return "signals: listener " + strconv.Quote(e.Key) + ": " + e.Err.Error()
 }
@@ -26,6 +27,7 @@ type PanicError struct {
 	Stack []byte // the panicking goroutine's stack, as runtime.Stack formats it
 }
 
+// Error describes the panic value, naming the listener's key if it has one.
 func (e *PanicError) Error() string {
 	if e.Key == "" {
 		return "signals: listener panicked: " + describe(e.Value)
