@@ -1,4 +1,4 @@
-# Build and test tooling. `make test` runs the four test tiers in order and
+# Build and test tooling. `make test` runs the test tiers in order and
 # installs what they need (Go tools into .bin/, Debian's chromium) on first use.
 
 SHELL := bash
@@ -10,7 +10,7 @@ GOROOT   := $(shell go env GOROOT)
 # go_js_wasm_exec, go_wasip1_wasm_exec and wasm_exec*.js live here since Go 1.24.
 WASM_DIR := $(GOROOT)/lib/wasm
 # Packages the wasm tiers run; override to try a tier on another package.
-WASM_PKGS ?= ./signals/...
+WASM_PKGS ?= ./signals/... ./jsbridge/...
 # Extra `go test` flags for every tier, e.g. make test TESTFLAGS=-v
 TESTFLAGS ?=
 
@@ -39,30 +39,54 @@ header = @printf '\n=== %s ===\n' '$(1)'
 # Runs $(1) under WASM_ENV, echoing it without the long env prefix.
 wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
 
-.PHONY: test test-native test-js test-browser test-wasip1 tools dev bench bench-smoke bench-go clean
+.PHONY: test test-native test-js test-browser test-wasip1 test-web web tools dev bench bench-smoke bench-go clean
 
-test: test-native test-js test-browser test-wasip1 bench-smoke
+test: test-native test-js test-browser test-wasip1 test-web bench-smoke
 
 test-native:
-	$(call header,tier 1/4: native (go vet, go test -race))
+	$(call header,tier 1/5: native (go vet, go test -race))
 	go vet ./...
 	cd bench && go vet ./...
 	go test -race ./... $(TESTFLAGS)
 
 test-js:
-	$(call header,tier 2/4: js/wasm in Node)
+	$(call header,tier 2/5: js/wasm in Node)
 	$(call wasm_go,GOOS=js GOARCH=wasm go vet ./...)
 	$(call wasm_go,GOOS=js GOARCH=wasm go test $(WASM_PKGS) $(TESTFLAGS))
 
 test-browser: $(BIN)/wasmbrowsertest $(BIN)/headless-shell
-	$(call header,tier 3/4: js/wasm in headless Chromium (wasmbrowsertest))
+	$(call header,tier 3/5: js/wasm in headless Chromium (wasmbrowsertest))
 	@# chromedp SIGKILLs Chromium, which leaves empty temp dirs behind: drop old ones.
 	@rm -rf $(TMPDIR)/org.chromium.Chromium.* $(TMPDIR)/chromedp-runner*
 	$(call wasm_go,GOOS=js GOARCH=wasm go test -exec $(BIN)/wasmbrowsertest $(WASM_PKGS) $(TESTFLAGS))
 
 test-wasip1: $(BIN)/wazero
-	$(call header,tier 4/4: wasip1 in wazero)
+	$(call header,tier 4/5: wasip1 in wazero)
 	$(call wasm_go,GOOS=wasip1 GOARCH=wasm GOWASIRUNTIME=wazero go test $(WASM_PKGS) $(TESTFLAGS))
+
+test-web: web web/test/testmodule.wasm web/node_modules/.package-lock.json | /usr/bin/chromium
+	$(call header,tier 5/5: the npm package in Node and headless Chromium (node --test))
+	cd web && node --test test/
+
+# playwright-core, for test/page.test.js, as package-lock.json pins it. npm ci
+# rewrites node_modules/.package-lock.json, so it is this rule's stamp.
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+# The Go program the bridge tests load (jsbridge/internal/testmodule).
+web/test/testmodule.wasm: go.mod $(wildcard signals/*.go jsbridge/*.go jsbridge/internal/testmodule/*.go)
+	GOOS=js GOARCH=wasm go build -trimpath -o $@ ./jsbridge/internal/testmodule
+
+# The npm package's generated files: edgesignals.wasm and the wasm_exec.js of
+# the same Go toolchain (the two must match).
+WEB_WASM := web/src/edgesignals.wasm
+web: $(WEB_WASM) web/src/wasm_exec.js
+
+$(WEB_WASM): go.mod $(wildcard signals/*.go jsbridge/*.go wasm/*.go)
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o $@ ./wasm
+
+web/src/wasm_exec.js: $(WASM_DIR)/wasm_exec.js
+	cp $< $@
 
 tools: $(BIN)/wasmbrowsertest $(BIN)/wazero $(BIN)/headless-shell
 

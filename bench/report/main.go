@@ -50,7 +50,9 @@ func main() {
 		}
 	}
 	var w io.Writer = os.Stdout
+	var kept []byte
 	if *out != "" {
+		kept = othersSections(*out)
 		f, err := os.Create(*out)
 		if err != nil {
 			log.Fatal(err)
@@ -59,6 +61,22 @@ func main() {
 		w = f
 	}
 	write(w, rs, header, flag.NArg())
+	w.Write(kept)
+}
+
+// othersMarker starts the part of the report that other suites write (the
+// JavaScript one, web/bench/report.js); this command keeps it as it is.
+const othersMarker = "<!-- js-bench:start -->"
+
+func othersSections(name string) []byte {
+	old, err := os.ReadFile(name)
+	if err != nil {
+		return nil
+	}
+	if i := strings.Index(string(old), othersMarker); i >= 0 {
+		return append([]byte("\n"), old[i:]...)
+	}
+	return nil
 }
 
 // parse adds the benchmark lines of r to rs and returns the goos/goarch/cpu

@@ -1,0 +1,26 @@
+// Package jsbridge connects Go signals to JavaScript, for programs compiled
+// with GOOS=js GOARCH=wasm and loaded by the edgesignals npm package.
+//
+// A Go program hands its own signals to JavaScript with [Export] and listens
+// to signals created in JavaScript with [Listen], then calls [Serve]:
+//
+//	orders := signals.NewSync[Order]()
+//	jsbridge.Export("orders", orders)
+//	jsbridge.Listen("audit", func(ctx context.Context, e map[string]any) error { ... })
+//	jsbridge.Serve()
+//
+// JavaScript listeners stay in JavaScript: the bridge enters Go only to call
+// a Go listener or to emit on a Go signal, through numeric exports of the
+// WebAssembly module (//go:wasmexport), never through a js.Func per listener.
+// A payload crosses as a number, or as bytes in a compact wire format that
+// JavaScript writes into Go's memory, and arrives as one of the types of the
+// mapping: float64 (or int, int64, float32 for whole numbers), string, bool,
+// nil, []byte (from a Uint8Array), []any (from an array) and map[string]any
+// (from a plain object). Other Go types implement [Unmarshaler]. A payload
+// that does not convert is a [*PayloadError], which JavaScript receives as a
+// TypeError; it never panics.
+//
+// Go listeners run synchronously inside the JavaScript call that emits, so
+// they must not wait for JavaScript (timers, fetch, promises): the JavaScript
+// event loop cannot run until they return.
+package jsbridge

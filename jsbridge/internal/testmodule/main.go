@@ -1,0 +1,62 @@
+//go:build js && wasm
+
+// Command testmodule is the Go program that web/test/bridge.test.js loads to
+// test the bridge from JavaScript: it exports Go signals of several payload
+// types and listens to JavaScript signals.
+package main
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/edgesignals/edgesignals/jsbridge"
+	"github.com/edgesignals/edgesignals/signals"
+)
+
+func main() {
+	// "go.sum" adds up the numbers emitted on it; "go.total" reports the sum.
+	var sum float64
+	total := signals.NewSync[float64]()
+	numbers := signals.NewSync[float64]()
+	numbers.AddListener(func(ctx context.Context, n float64) {
+		sum += n
+		total.Emit(ctx, sum)
+	}, "adder")
+	jsbridge.Export("go.sum", numbers)
+	jsbridge.Export("go.total", total)
+
+	// "go.strict" takes whole numbers and fails on negative ones.
+	strict := signals.NewSync[int]()
+	strict.AddListenerWithErr(func(_ context.Context, n int) error {
+		if n < 0 {
+			return errors.New("negative: " + strconv.Itoa(n))
+		}
+		return nil
+	}, "non-negative")
+	strict.AddListener(func(_ context.Context, n int) {
+		if n == 13 {
+			panic("unlucky")
+		}
+	}, "superstitious")
+	jsbridge.Export("go.strict", strict)
+
+	// "go.async" is an AsyncSignal with no Go listeners of its own.
+	jsbridge.Export("go.async", signals.New[map[string]any]())
+
+	// Go listeners of JavaScript signals: "texts" takes strings and fails on
+	// "fail"; "bytes" takes Uint8Arrays and fails on empty ones.
+	jsbridge.Listen("texts", func(_ context.Context, s string) error {
+		if s == "fail" {
+			return errors.New("told to fail")
+		}
+		return nil
+	}, "go:texts")
+	jsbridge.Listen("bytes", func(_ context.Context, b []byte) error {
+		if len(b) == 0 {
+			return errors.New("no bytes")
+		}
+		return nil
+	}, "go:bytes")
+	jsbridge.Serve()
+}

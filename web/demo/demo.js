@@ -1,0 +1,142 @@
+// The demo page, as a classic script: everything comes from the global
+// EdgeSignals that ../src/edgesignals.js defines (both scripts are deferred,
+// so that one runs first).
+(() => {
+  'use strict';
+
+  const STOCK = { tea: 8, coffee: 10, matcha: 3 };
+
+  const $ = (id) => document.getElementById(id);
+  const form = $('order-form');
+  const submit = $('submit');
+  const result = $('result');
+  const chips = $('listeners');
+  const toggle = $('stock-toggle');
+  const status = $('status');
+
+  // A JavaScript listener's error reaches tryEmit as thrown; Go's errors
+  // (GoError) carry the key of the listener that failed, so this one does too.
+  class StockError extends Error {
+    name = 'StockError';
+    key = 'js:stock';
+  }
+
+  function checkStock(order) {
+    const left = STOCK[order.item] ?? 0;
+    if (order.quantity > left) {
+      throw new StockError(`stock: only ${left} × ${order.item} left, you asked for ${order.quantity}`);
+    }
+  }
+
+  function readOrder() {
+    const quantity = $('quantity').value.trim();
+    return {
+      item: $('item').value,
+      // Sent as typed, even out of range: checking it is the listeners' job.
+      quantity: quantity === '' ? null : Number(quantity),
+      email: $('email').value.trim(),
+    };
+  }
+
+  const describe = (order) => `${order.quantity ?? '?'} × ${order.item || '(no item)'}`;
+
+  function showResult(ok, title, detail) {
+    result.hidden = false;
+    result.className = `result ${ok ? 'ok' : 'error'}`;
+    result.replaceChildren(el('strong', title));
+    if (detail) result.append(el('span', detail));
+  }
+
+  function renderListeners(orders) {
+    chips.replaceChildren(...orders.keys().map((key) => {
+      const lang = key.startsWith('go:') ? 'go' : 'js';
+      const chip = el('li', '', `chip ${lang}`);
+      chip.dataset.key = key;
+      chip.append(el('span', lang === 'go' ? 'Go' : 'JS', 'lang'), el('code', key));
+      return chip;
+    }));
+  }
+
+  function el(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function timestamp() {
+    const now = new Date();
+    const pad = (n, width = 2) => String(n).padStart(width, '0');
+    return `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}.${pad(now.getMilliseconds(), 3)}`;
+  }
+
+  async function main() {
+    const started = performance.now();
+    const es = await EdgeSignals.load();
+
+    // The log: an async signal, so writing a line never holds up an order.
+    const log = es.createSignal({ async: true, name: 'log' });
+    const lines = $('log');
+    log.addListener(({ kind, text }) => {
+      const line = el('li', '', kind);
+      line.append(el('time', timestamp()), el('span', text));
+      lines.append(line);
+      lines.scrollTop = lines.scrollHeight;
+    }, 'js:log-view');
+    $('clear-log').addEventListener('click', () => lines.replaceChildren());
+
+    // Naming the signal "orders" is what adds the Go listener "go:validate".
+    const orders = es.createSignal({ name: 'orders' });
+    orders.addListener(checkStock, 'js:stock');
+    renderListeners(orders);
+
+    toggle.addEventListener('change', () => {
+      if (toggle.checked) orders.addListener(checkStock, 'js:stock');
+      else orders.removeListener('js:stock');
+      renderListeners(orders);
+      log.emit({ kind: 'info', text: `js:stock ${toggle.checked ? 'added' : 'removed'}; listeners: ${orders.keys().join(', ')}` });
+    });
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const order = readOrder();
+      log.emit({ kind: 'info', text: `submitted ${describe(order)} for ${order.email || '(no email)'}` });
+      submit.disabled = true;
+      try {
+        await orders.tryEmit(order);
+        showResult(true, `Order placed: ${describe(order)}`);
+        log.emit({ kind: 'ok', text: `accepted ${describe(order)}` });
+      } catch (err) {
+        const who = err.key ?? 'a listener';
+        const lang = err.name === 'GoError' ? 'Go' : 'JavaScript';
+        showResult(false, `Rejected by ${who} (${lang})`, err.message);
+        log.emit({ kind: 'error', text: `rejected by ${who}: ${err.message}` });
+      } finally {
+        submit.disabled = false;
+      }
+    });
+
+    for (const preset of document.querySelectorAll('.preset')) {
+      preset.addEventListener('click', () => {
+        $('item').value = preset.dataset.item;
+        $('quantity').value = preset.dataset.quantity;
+        $('email').value = preset.dataset.email;
+        form.requestSubmit();
+      });
+    }
+
+    submit.disabled = false;
+    toggle.disabled = false;
+    status.textContent = `Ready: edgesignals.wasm started in ${Math.round(performance.now() - started)} ms`;
+    status.classList.add('ready');
+    document.body.dataset.state = 'ready';
+    log.emit({ kind: 'info', text: 'ready: Go listener go:validate joined "orders"' });
+  }
+
+  main().catch((err) => {
+    status.textContent = `Could not start edgesignals: ${err.message}`;
+    status.classList.add('failed');
+    document.body.dataset.state = 'failed';
+    console.error(err);
+  });
+})();

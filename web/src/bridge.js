@@ -1,0 +1,182 @@
+// The JavaScript half of the bridge to Go (jsbridge/): the host object that Go
+// calls, and GoSignal, a JavaScript face for a signal that Go exported.
+// JavaScript listeners never cross into Go; Go is entered only through the
+// module's numeric exports, with payloads written into Go's memory.
+
+import { Writer } from './wire.js';
+
+const KIND_NUMBER = 1, KIND_STRING = 2, KIND_WIRE = 3;
+
+const utf8 = new TextEncoder();
+
+// Listeners receive { signal } as second argument; emit passes one that never aborts.
+const NEVER = new AbortController().signal;
+
+/** Error for a Go listener's failure: message is the Go error text, name its kind, key its listener key. */
+export class GoError extends Error {
+  constructor(message, name) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export class Host {
+  /** @param {WebAssembly.Instance} instance */
+  constructor(instance) {
+    this.exports = instance.exports;
+    this.writer = new Writer();
+    this.signals = new Map(); // name -> Signal created in JavaScript
+    this.goListeners = new Map(); // signal name -> [{id, key}] that Go asked for
+    this.exported = new Map(); // name -> GoSignal
+    this.error = null;
+    this.staged = undefined;
+    this.started = new Promise((resolve) => { this.resolveStarted = resolve; });
+  }
+
+  // --- called by Go ---
+
+  listen(name, id, key) {
+    const entry = { id, key };
+    const list = this.goListeners.get(name) ?? [];
+    list.push(entry);
+    this.goListeners.set(name, list);
+    const signal = this.signals.get(name);
+    if (signal) this.attach(signal, entry);
+  }
+
+  export(name, handle, async) {
+    this.exported.set(name, new GoSignal(this, handle, async));
+  }
+
+  /** Records why the current call failed: a JavaScript listener's own error, or Go's error text and kind. */
+  fail(error, name, key) {
+    if (!name) {
+      this.error = error;
+      return;
+    }
+    this.error = name === 'TypeError' ? new TypeError(error) : new GoError(error, name);
+    if (key) this.error.key = key;
+  }
+
+  keys(joined) {
+    this.lastKeys = joined === '' ? [] : joined.split('\0');
+  }
+
+  ready() {
+    this.resolveStarted();
+  }
+
+  // --- used by JavaScript ---
+
+  /** Adds Go's listeners for signal's name to a signal created in JavaScript. */
+  register(signal, name) {
+    this.signals.set(name, signal);
+    for (const entry of this.goListeners.get(name) ?? []) this.attach(signal, entry);
+  }
+
+  attach(signal, { id, key }) {
+    signal.addListener((payload) => this.check(this.cross(this.exports.es_call, id, payload)), key || undefined);
+  }
+
+  /** Calls a Go export with payload, as a number, a string or wire bytes, and returns its status. */
+  cross(fn, target, payload) {
+    if (typeof payload === 'number') return fn(target, KIND_NUMBER, payload, 0);
+    if (typeof payload === 'string') {
+      const n = this.writeString(payload);
+      return fn(target, KIND_STRING, 0, n);
+    }
+    const bytes = this.writer.encode(payload);
+    this.memory(bytes.length).set(bytes);
+    return fn(target, KIND_WIRE, 0, bytes.length);
+  }
+
+  /** Writes s as UTF-8 into Go's buffer and returns its length in bytes. */
+  writeString(s) {
+    const { written } = utf8.encodeInto(s, this.memory(s.length * 3));
+    return written;
+  }
+
+  /** A view of Go's payload buffer, at least n bytes long. */
+  memory(n) {
+    const ptr = this.exports.es_buffer(n);
+    return new Uint8Array(this.exports.mem.buffer, ptr, Math.max(n, 0));
+  }
+
+  /** Throws the error Go reported if status says the call failed. */
+  check(status) {
+    if (status === 0) return;
+    const error = this.error;
+    this.error = null;
+    throw error;
+  }
+}
+
+/**
+ * A signal exported by Go (jsbridge.Export). Its listeners live in Go; a
+ * JavaScript listener added here is a function that Go calls.
+ * @template T
+ */
+export class GoSignal {
+  constructor(host, handle, async) {
+    this.host = host;
+    this.handle = handle;
+    this.async = async;
+  }
+
+  addListener(fn, key) {
+    return this.#add(fn, key, false, 'addListener');
+  }
+
+  addOnce(fn, key) {
+    return this.#add(fn, key, true, 'addOnce');
+  }
+
+  #add(fn, key, once, method) {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`${method}: listener must be a function, got ${typeof fn}`);
+    }
+    const host = this.host;
+    host.staged = (payload) => fn(payload, { signal: NEVER });
+    try {
+      return host.exports.es_add(this.handle, this.#key(key, method), once);
+    } finally {
+      host.staged = undefined;
+    }
+  }
+
+  #key(key, method) {
+    if (key === undefined) return 0;
+    if (typeof key !== 'string') throw new TypeError(`${method}: key must be a string, got ${typeof key}`);
+    return this.host.writeString(key);
+  }
+
+  removeListener(key) {
+    return this.host.exports.es_remove(this.handle, this.#key(key, 'removeListener'));
+  }
+
+  reset() {
+    this.host.exports.es_reset(this.handle);
+  }
+
+  get size() {
+    return this.host.exports.es_len(this.handle);
+  }
+
+  keys() {
+    this.host.exports.es_keys(this.handle);
+    return this.host.lastKeys;
+  }
+
+  hasKey(key) {
+    return this.keys().includes(key);
+  }
+
+  emit(payload) {
+    this.host.check(this.host.cross(this.host.exports.es_emit, this.handle, payload));
+  }
+
+  async tryEmit(payload, { signal } = {}) {
+    if (signal?.aborted) throw signal.reason;
+    this.host.check(this.host.cross(this.host.exports.es_try, this.handle, payload));
+  }
+}

@@ -1,0 +1,96 @@
+// Types of the edgesignals package. The JavaScript sources' JSDoc says the
+// same in more words.
+
+/** What a listener receives besides the payload. */
+export interface ListenerContext {
+  /** Aborts when the tryEmit that called the listener is aborted or times out. */
+  readonly signal: AbortSignal;
+}
+
+/** A listener; a returned promise is awaited by tryEmit, and its rejection is a failure. */
+export type Listener<T> = (payload: T, context: ListenerContext) => unknown;
+
+export interface TryEmitOptions {
+  /** Rejects the tryEmit with its reason when it aborts. */
+  signal?: AbortSignal;
+  /** Milliseconds; rejects with a DOMException named "TimeoutError" when they elapse. */
+  timeout?: number;
+}
+
+/** The operations shared by signals created in JavaScript and signals exported by Go. */
+export interface SignalLike<T> {
+  readonly size: number;
+  /** Returns the number of listeners, or -1 if key is taken. Throws a TypeError for a non-function or a non-string key. */
+  addListener(fn: Listener<T>, key?: string): number;
+  /** Like addListener, but the listener runs for one emit at most. */
+  addOnce(fn: Listener<T>, key?: string): number;
+  /** Returns the number of listeners left, or -1 if no listener has key. */
+  removeListener(key: string): number;
+  reset(): void;
+  /** Keys of the keyed listeners, in the order they were added. */
+  keys(): string[];
+  hasKey(key: string): boolean;
+  /** Fire and forget: failures go to the signal's error handler. */
+  emit(payload: T): void;
+  /** Resolves once every listener succeeded; rejects with the first failure (sync) or an AggregateError (async). */
+  tryEmit(payload: T, options?: TryEmitOptions): Promise<void>;
+}
+
+export interface SignalOptions {
+  /** Start each listener on its own microtask instead of calling them in order. */
+  async?: boolean;
+  /** Makes the signal findable with signal(name), and joins the Go listeners registered for it. */
+  name?: string;
+  /** Receives the failures nobody waits for (emit's). Default: console.error. */
+  onError?: (error: unknown, info: { key: string; name: string }) => void;
+}
+
+/** A signal whose listeners live in JavaScript. */
+export declare class Signal<T = unknown> implements SignalLike<T> {
+  constructor(options?: SignalOptions);
+  readonly async: boolean;
+  readonly name: string;
+  readonly size: number;
+  addListener(fn: Listener<T>, key?: string): number;
+  addOnce(fn: Listener<T>, key?: string): number;
+  removeListener(key: string): number;
+  reset(): void;
+  keys(): string[];
+  hasKey(key: string): boolean;
+  emit(payload: T): void;
+  tryEmit(payload: T, options?: TryEmitOptions): Promise<void>;
+}
+
+/** A signal exported by Go with jsbridge.Export; its listeners live in Go. */
+export declare class GoSignal<T = unknown> implements SignalLike<T> {
+  private constructor();
+  readonly async: boolean;
+  readonly size: number;
+  addListener(fn: Listener<T>, key?: string): number;
+  addOnce(fn: Listener<T>, key?: string): number;
+  removeListener(key: string): number;
+  reset(): void;
+  keys(): string[];
+  hasKey(key: string): boolean;
+  emit(payload: T): void;
+  tryEmit(payload: T, options?: TryEmitOptions): Promise<void>;
+}
+
+/** A Go listener's failure: message is the Go error text, name its kind ("GoError", "PanicError"), key the listener's key. */
+export declare class GoError extends Error {
+  readonly key?: string;
+}
+
+/** What crosses into Go: numbers, strings, booleans, null, Uint8Arrays, arrays and plain objects of these. */
+export type GoPayload = number | string | boolean | null | Uint8Array | GoPayload[] | { [key: string]: GoPayload };
+
+export interface EdgeSignals {
+  createSignal<T = unknown>(options?: SignalOptions): Signal<T>;
+  /** The signal called name; throws a TypeError if there is none. */
+  signal<T = unknown>(name: string): SignalLike<T>;
+  emit(name: string, payload: unknown): void;
+  tryEmit(name: string, payload: unknown, options?: TryEmitOptions): Promise<void>;
+}
+
+/** Loads edgesignals.wasm (by default the one next to this file) and starts its Go program. */
+export declare function load(source?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<EdgeSignals>;
