@@ -103,8 +103,10 @@ $(BIN)/headless-shell: Makefile | /usr/bin/chromium
 /usr/bin/chromium:
 	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y chromium'
 
-dev:
-	@echo "make dev: not yet — the Workers example arrives with issue 4"
+# Until the Workers example exists (issue 4), make dev serves the demo page.
+dev: web
+	@echo "make dev: the Workers example is not there yet; serving the demo page instead"
+	node web/demo/serve.js 8080
 
 # Benchmarks: every run takes the whole suite, so that each ratio compares
 # figures taken side by side; the report writes medians to docs/benchmarks.md.

@@ -2,21 +2,13 @@
 // Chromium: Debian's chromium, driven by playwright-core over a static server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, extname, sep } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serveWeb } from '../demo/serve.js';
 
-const WEB = fileURLToPath(new URL('..', import.meta.url)); // ends with a separator
 const SCREENSHOT = fileURLToPath(new URL('../../.tmp/artifacts/demo.png', import.meta.url));
-
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
 
 // A page with nothing but the <script> build, to test it apart from the demo.
 const SCRIPT_PAGE = `<!doctype html>
@@ -29,20 +21,7 @@ let origin;
 let browser;
 
 before(async () => {
-  server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const inline = { '/script-build.html': SCRIPT_PAGE, '/blank.html': BLANK_PAGE }[path];
-    if (inline) return send(res, 200, MIME['.html'], inline);
-    const file = WEB + path.replace(/^\/+/, '').replaceAll('/', sep) + (path.endsWith('/') ? 'index.html' : '');
-    if (!file.startsWith(WEB) || path.includes('..') || !MIME[extname(file)]) return send(res, 404, 'text/plain', 'not found');
-    try {
-      send(res, 200, MIME[extname(file)], await readFile(file));
-    } catch {
-      send(res, 404, 'text/plain', 'not found');
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  ({ server, origin } = await serveWeb({ pages: { '/script-build.html': SCRIPT_PAGE, '/blank.html': BLANK_PAGE } }));
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
@@ -55,11 +34,6 @@ after(async () => {
   server?.closeAllConnections();
   await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
 });
-
-function send(res, status, type, body) {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-  res.end(body);
-}
 
 // Runs fn with a fresh page. Console errors, uncaught exceptions and failed
 // requests fail the test, and any failure quotes everything the page logged.
