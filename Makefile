@@ -39,7 +39,7 @@ header = @printf '\n=== %s ===\n' '$(1)'
 # Runs $(1) under WASM_ENV, echoing it without the long env prefix.
 wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
 
-.PHONY: test test-native test-js test-browser test-wasip1 test-web web tools dev bench bench-smoke bench-go clean
+.PHONY: test test-native test-js test-browser test-wasip1 test-web web tools dev bench bench-smoke bench-go bench-js clean
 
 test: test-native test-js test-browser test-wasip1 test-web bench-smoke
 
@@ -116,7 +116,7 @@ BENCH_DIR := $(TMPDIR)/bench
 go_bench = go test -run '^$$' -bench 'Sync|Async|AddRemove' -benchmem -benchtime $(1) -cpu 1 ./signals/ > $(2) && \
 	go test -run '^$$' -bench 'ParallelEmit' -benchmem -benchtime $(1) -cpu 1,2,8 ./signals/ >> $(2)
 
-bench: bench-go
+bench: bench-go bench-js
 
 bench-go:
 	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR) docs
@@ -124,13 +124,29 @@ bench-go:
 	cd bench && go run ./report -out ../docs/benchmarks.md $(BENCH_DIR)/go-*.txt
 	@echo "wrote docs/benchmarks.md"
 
-# One iteration of every benchmark, through the report, so that a broken
+# The JavaScript suite (web/bench): one Node process measures everything, so
+# its ratios pair figures of the same runs; report.js writes its section of
+# docs/benchmarks.md between the js-bench markers. Run it after bench-go,
+# which clears BENCH_DIR.
+BENCH_JS_DEPS := web/bench/node_modules/.package-lock.json
+
+$(BENCH_JS_DEPS): web/bench/package.json web/bench/package-lock.json
+	cd web/bench && npm ci --no-audit --no-fund
+
+bench-js: web web/test/testmodule.wasm $(BENCH_JS_DEPS)
+	@mkdir -p $(BENCH_DIR) docs
+	node web/bench/run.js --runs $(BENCH_RUNS) $(BENCH_DIR)/js.json > /dev/null
+	node web/bench/report.js $(BENCH_DIR)/js.json --out docs/benchmarks.md
+
+# A quick pass over every benchmark, through the reports, so that a broken
 # benchmark fails the tests; the figures are thrown away.
-bench-smoke:
+bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS)
 	$(call header,benchmarks (smoke run: one iteration each))
 	@mkdir -p $(BENCH_DIR)
 	$(call go_bench,1x,$(BENCH_DIR)/smoke.txt)
 	cd bench && go run ./report -out /dev/null $(BENCH_DIR)/smoke.txt
+	node web/bench/run.js --quick $(BENCH_DIR)/js-smoke.json > /dev/null
+	node web/bench/report.js $(BENCH_DIR)/js-smoke.json --out /dev/null
 
 clean:
 	rm -rf $(BIN) $(TMPDIR)
