@@ -13,11 +13,10 @@ import (
 
 // export is a Go signal handed to JavaScript, with its payload type erased.
 type export struct {
-	async bool
-	emit  func(v any) error
-	try   func(v any) error
-	add   func(fn js.Value, key string, once bool) int
-	sig   interface {
+	emit func(v any) error
+	try  func(v any) error
+	add  func(fn js.Value, key string, once bool) int
+	sig  interface {
 		RemoveListener(string) int
 		Reset()
 		Len() int
@@ -32,8 +31,7 @@ type export struct {
 func Export[T any](name string, s signals.Signal[T]) {
 	_, async := s.(*signals.AsyncSignal[T])
 	e := &export{
-		async: async,
-		sig:   s,
+		sig: s,
 		emit: func(v any) error {
 			t, err := convert[T](v)
 			if err != nil {

@@ -27,32 +27,27 @@ func (s *AsyncSignal[T]) Emit(ctx context.Context, payload T) {
 	list := s.load()
 	s.running.add(len(list))
 	for i := range list {
-		if fn := s.start(&list[i]); fn != nil {
-			go s.deliver(ctx, list[i].key, fn, payload)
+		if s.start(&list[i]) {
+			go s.deliver(ctx, &list[i], payload)
 		}
 	}
 }
 
-// start returns the function that a goroutine is to run for l, or nil if l is
-// an AddOnce listener that another emit has claimed. It claims AddOnce
-// listeners here, before a goroutine starts: claiming in the goroutine would
-// leave the listener in place, to be started again by every emit, until the
-// scheduler ran one of them.
-func (s *AsyncSignal[T]) start(l *listener[T]) SignalListenerErr[T] {
-	if l.once == nil {
-		return l.try
-	}
-	if !s.claim(l.once) {
+// start reports whether l is to run, which an AddOnce listener is only for
+// the emit that claims it. Emits claim here, before a goroutine starts:
+// claiming in the goroutine would leave the listener in place, to be started
+// again by every emit, until the scheduler ran one of them.
+func (s *AsyncSignal[T]) start(l *listener[T]) bool {
+	if l.once != nil && !s.claim(l.once) {
 		s.running.done()
-		return nil
+		return false
 	}
-	fn := l.fn
-	return func(ctx context.Context, payload T) error { fn(ctx, payload); return nil }
+	return true
 }
 
-func (s *AsyncSignal[T]) deliver(ctx context.Context, key string, fn SignalListenerErr[T], payload T) {
+func (s *AsyncSignal[T]) deliver(ctx context.Context, l *listener[T], payload T) {
 	defer s.running.done()
-	if err := s.call(ctx, key, fn, payload); err != nil {
+	if err := s.call(ctx, l, payload); err != nil {
 		s.report(err)
 	}
 }
@@ -72,10 +67,10 @@ func (s *AsyncSignal[T]) TryEmit(ctx context.Context, payload T) error {
 	var wg sync.WaitGroup
 	s.running.add(len(list))
 	for i := range list {
-		if fn := s.start(&list[i]); fn != nil {
+		if s.start(&list[i]) {
 			wg.Go(func() {
 				defer s.running.done()
-				errs[i] = s.call(ctx, list[i].key, fn, payload)
+				errs[i] = s.call(ctx, &list[i], payload)
 			})
 		}
 	}
@@ -83,20 +78,23 @@ func (s *AsyncSignal[T]) TryEmit(ctx context.Context, payload T) error {
 	return errors.Join(errs...)
 }
 
-// call runs fn, the listener with key, in a free slot and returns its error
-// or panic.
-func (s *AsyncSignal[T]) call(ctx context.Context, key string, fn SignalListenerErr[T], payload T) (err error) {
+// call runs l in a free slot and returns its error or panic.
+func (s *AsyncSignal[T]) call(ctx context.Context, l *listener[T], payload T) (err error) {
 	if s.slots != nil {
 		s.slots <- struct{}{}
 		defer func() { <-s.slots }()
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = newPanicError(key, r)
+			err = newPanicError(l.key, r)
 		}
 	}()
-	if err := fn(ctx, payload); err != nil {
-		return listenerError(key, err)
+	if l.once != nil {
+		l.fn(ctx, payload) // start claimed it already; l.try would claim again
+		return nil
+	}
+	if err := l.try(ctx, payload); err != nil {
+		return listenerError(l.key, err)
 	}
 	return nil
 }

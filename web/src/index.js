@@ -35,7 +35,11 @@ async function start(source) {
   const exited = go.run(instance).then(() => {
     throw new Error('edgesignals: the Go program exited before it was ready');
   });
-  await Promise.race([host.started, exited]);
+  try {
+    await Promise.race([host.started, exited]);
+  } finally {
+    delete globalThis[HOST_GLOBAL]; // Serve takes it away too, unless the program failed first
+  }
   return new EdgeSignals(host);
 }
 
