@@ -41,7 +41,7 @@ wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
 
 .PHONY: test test-native test-js test-browser test-wasip1 test-web web tools dev bench bench-smoke bench-go bench-js clean
 
-test: test-native test-js test-browser test-wasip1 test-web bench-smoke
+test: test-native test-js test-browser test-wasip1 bench-smoke test-web
 
 test-native:
 	$(call header,tier 1/5: native (go vet, go test -race))

@@ -46,35 +46,19 @@ export interface SignalOptions {
 }
 
 /** A signal whose listeners live in JavaScript. */
-export declare class Signal<T = unknown> implements SignalLike<T> {
+export declare class Signal<T = unknown> {
   constructor(options?: SignalOptions);
   readonly async: boolean;
   readonly name: string;
-  readonly size: number;
-  addListener(fn: Listener<T>, key?: string): number;
-  addOnce(fn: Listener<T>, key?: string): number;
-  removeListener(key: string): number;
-  reset(): void;
-  keys(): string[];
-  hasKey(key: string): boolean;
-  emit(payload: T): void;
-  tryEmit(payload: T, options?: TryEmitOptions): Promise<void>;
 }
+export interface Signal<T = unknown> extends SignalLike<T> {}
 
 /** A signal exported by Go with jsbridge.Export; its listeners live in Go. */
-export declare class GoSignal<T = unknown> implements SignalLike<T> {
+export declare class GoSignal<T = unknown> {
   private constructor();
   readonly async: boolean;
-  readonly size: number;
-  addListener(fn: Listener<T>, key?: string): number;
-  addOnce(fn: Listener<T>, key?: string): number;
-  removeListener(key: string): number;
-  reset(): void;
-  keys(): string[];
-  hasKey(key: string): boolean;
-  emit(payload: T): void;
-  tryEmit(payload: T, options?: TryEmitOptions): Promise<void>;
 }
+export interface GoSignal<T = unknown> extends SignalLike<T> {}
 
 /** A Go listener's failure: message is the Go error text, name its kind ("GoError", "PanicError"), key the listener's key. */
 export declare class GoError extends Error {
