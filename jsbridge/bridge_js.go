@@ -143,6 +143,13 @@ func fail(err error) int32 {
 // Serve connects the bridge to the JavaScript that loaded the module and
 // keeps the program running to serve it. It never returns.
 func Serve() {
+	connect()
+	select {}
+}
+
+// connect takes the host, tells it about the signals registered so far and
+// that Go is ready.
+func connect() {
 	host = js.Global().Get(hostGlobal)
 	if host.IsUndefined() {
 		panic("jsbridge: Serve: load this module with the edgesignals package's load()")
@@ -154,5 +161,4 @@ func Serve() {
 	}
 	queued = nil
 	host.Call("ready")
-	select {}
 }
