@@ -49,7 +49,10 @@ func payload(kind int32, num float64, n int32) (any, error) {
 }
 
 // listener is a Go listener of a JavaScript signal, as Listen registered it.
-type listener func(context.Context, any) error
+type listener struct {
+	key  string
+	call func(context.Context, any) error
+}
 
 var (
 	listeners []listener // by id, as JavaScript's stubs name them
@@ -68,7 +71,7 @@ func Listen[T any](name string, fn signals.SignalListenerErr[T], key ...string) 
 	if len(key) > 0 {
 		k = key[0]
 	}
-	listeners = append(listeners, func(ctx context.Context, v any) error {
+	listeners = append(listeners, listener{key: k, call: func(ctx context.Context, v any) error {
 		t, err := convert[T](v)
 		if err != nil {
 			return err
@@ -77,7 +80,7 @@ func Listen[T any](name string, fn signals.SignalListenerErr[T], key ...string) 
 			return &signals.ListenerError{Key: k, Err: err}
 		}
 		return nil
-	})
+	}})
 	whenServed(func() { host.Call("listen", name, id, k) })
 }
 
@@ -94,9 +97,13 @@ func esCall(id, kind int32, num float64, n int32) int32 {
 	if id < 0 || int(id) >= len(listeners) {
 		return fail(errors.New("jsbridge: no Go listener with that id"))
 	}
+	l := listeners[id]
 	v, err := payload(kind, num, n)
 	if err == nil {
-		err = guard(func() error { return listeners[id](context.Background(), v) })
+		err = guard(func() error { return l.call(context.Background(), v) })
+	}
+	if pe, ok := err.(*signals.PanicError); ok {
+		pe.Key = l.key // guard cannot know it
 	}
 	return fail(err)
 }

@@ -108,6 +108,7 @@ func TestCallGoListener(t *testing.T) {
 
 	assert.Equal(t, int32(1), esCall(0, kindNumber, 13, 0))
 	assert.Equal(t, "PanicError", h.last("fail")[1])
+	assert.Equal(t, "numbers", h.last("fail")[2], "a panic names its listener too")
 
 	assert.Equal(t, int32(1), esCall(0, kindWire, 0, put("7")))
 	assert.Equal(t, "TypeError", h.last("fail")[1])
