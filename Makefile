@@ -39,34 +39,38 @@ header = @printf '\n=== %s ===\n' '$(1)'
 # Runs $(1) under WASM_ENV, echoing it without the long env prefix.
 wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
 
-.PHONY: test test-native test-js test-browser test-wasip1 test-web web tools dev bench bench-smoke bench-go bench-js clean
+.PHONY: test test-native test-js test-browser test-wasip1 test-web test-edge web worker tools dev bench bench-smoke bench-go bench-js clean
 
-test: test-native test-js test-browser test-wasip1 bench-smoke test-web
+test: test-native test-js test-browser test-wasip1 bench-smoke test-web test-edge
 
 test-native:
-	$(call header,tier 1/5: native (go vet, go test -race))
+	$(call header,tier 1/6: native (go vet, go test -race))
 	go vet ./...
 	cd bench && go vet ./...
 	go test -race ./... $(TESTFLAGS)
 
 test-js:
-	$(call header,tier 2/5: js/wasm in Node)
+	$(call header,tier 2/6: js/wasm in Node)
 	$(call wasm_go,GOOS=js GOARCH=wasm go vet ./...)
 	$(call wasm_go,GOOS=js GOARCH=wasm go test $(WASM_PKGS) $(TESTFLAGS))
 
 test-browser: $(BIN)/wasmbrowsertest $(BIN)/headless-shell
-	$(call header,tier 3/5: js/wasm in headless Chromium (wasmbrowsertest))
+	$(call header,tier 3/6: js/wasm in headless Chromium (wasmbrowsertest))
 	@# chromedp SIGKILLs Chromium, which leaves empty temp dirs behind: drop old ones.
 	@rm -rf $(TMPDIR)/org.chromium.Chromium.* $(TMPDIR)/chromedp-runner*
 	$(call wasm_go,GOOS=js GOARCH=wasm go test -exec $(BIN)/wasmbrowsertest $(WASM_PKGS) $(TESTFLAGS))
 
 test-wasip1: $(BIN)/wazero
-	$(call header,tier 4/5: wasip1 in wazero)
+	$(call header,tier 4/6: wasip1 in wazero)
 	$(call wasm_go,GOOS=wasip1 GOARCH=wasm GOWASIRUNTIME=wazero go test $(WASM_PKGS) $(TESTFLAGS))
 
 test-web: web web/test/testmodule.wasm web/node_modules/.package-lock.json | /usr/bin/chromium
-	$(call header,tier 5/5: the npm package in Node and headless Chromium (node --test))
+	$(call header,tier 5/6: the npm package in Node and headless Chromium (node --test))
 	cd web && node --test test/
+
+test-edge: worker $(WORKERD)
+	$(call header,tier 6/6: the example Worker in workerd (node --test))
+	cd worker && node --test test/*.test.js
 
 # playwright-core, for test/page.test.js, as package-lock.json pins it. npm ci
 # rewrites node_modules/.package-lock.json, so it is this rule's stamp.
@@ -103,10 +107,36 @@ $(BIN)/headless-shell: Makefile | /usr/bin/chromium
 /usr/bin/chromium:
 	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y chromium'
 
-# Until the Workers example exists (issue 4), make dev serves the demo page.
-dev: web
-	@echo "make dev: the Workers example is not there yet; serving the demo page instead"
-	node web/demo/serve.js 8080
+# The example Worker (worker/example), assembled in worker/example/build:
+# its Go program, syumai's wasm_exec.js, the entry glue, the npm package's
+# files and the workerd config (see worker/example/build.mjs).
+WORKER_BUILD := worker/example/build
+WORKERD := worker/node_modules/.bin/workerd
+
+worker: $(WORKER_BUILD)/config.capnp
+
+$(WORKER_BUILD)/app.wasm: go.mod go.sum $(wildcard signals/*.go worker/*.go worker/example/*.go)
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o $@ ./worker/example
+
+# workers-assets-gen runs from go.mod's version: `go run ...@v0.32.0` would
+# ask the proxy for a version list, which it refuses.
+$(WORKER_BUILD)/syumai/wasm_exec.js: go.mod go.sum
+	go run github.com/syumai/workers/cmd/workers-assets-gen -mode go -o $(WORKER_BUILD)/syumai
+
+$(WORKER_BUILD)/config.capnp: $(WORKER_BUILD)/app.wasm $(WORKER_BUILD)/syumai/wasm_exec.js \
+		worker/js/worker.mjs worker/example/build.mjs $(WEB_WASM) web/src/wasm_exec.js \
+		$(wildcard web/src/*.js web/demo/*)
+	node worker/example/build.mjs
+
+# workerd, as package-lock.json pins it; the same stamp as for web/.
+$(WORKERD): worker/node_modules/.package-lock.json
+worker/node_modules/.package-lock.json: worker/package.json worker/package-lock.json
+	cd worker && npm ci --no-audit --no-fund
+
+# The main job: the example Worker with the demo page, in local workerd.
+dev: worker $(WORKERD)
+	@echo "edgesignals example Worker: http://127.0.0.1:8787/ (demo page at /demo/, API at /health and /api/)"
+	cd $(WORKER_BUILD) && exec ../../node_modules/.bin/workerd serve config.capnp
 
 # Benchmarks: every run takes the whole suite, so that each ratio compares
 # figures taken side by side; the report writes medians to docs/benchmarks.md.

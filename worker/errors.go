@@ -1,0 +1,81 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log"
+	"net/http"
+	"runtime"
+	"strconv"
+
+	"github.com/edgesignals/edgesignals/signals"
+)
+
+// HTTPError is an error that becomes the response: a middleware returns one
+// (or an error wrapping one) to end the pipeline with Status and Body.
+type HTTPError struct {
+	Status int // the response status, 4xx or 5xx
+	// Body is sent as JSON. Nil means {"error": "<status text>"}.
+	Body any
+	// Err is the cause, for logs and errors.Is/As; it is not sent.
+	Err error
+}
+
+// Error returns the status and, if there is one, the cause.
+func (e *HTTPError) Error() string {
+	msg := "worker: " + strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the cause.
+func (e *HTTPError) Unwrap() error { return e.Err }
+
+// errorResponse turns the error that ended a pipeline into its response,
+// as ServeHTTP documents.
+func (p *Pipeline) errorResponse(req *Request, err error) *response {
+	status, body := http.StatusInternalServerError, any(nil)
+	var httpErr *HTTPError
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &httpErr):
+		status, body = httpErr.Status, httpErr.Body
+	case errors.Is(err, context.DeadlineExceeded):
+		status = http.StatusGatewayTimeout
+	case errors.As(err, &tooLarge):
+		status = http.StatusRequestEntityTooLarge
+	}
+	if status >= 500 {
+		p.report(req.Request, err)
+	}
+	if body == nil {
+		body = map[string]string{"error": http.StatusText(status)}
+	}
+	out := &response{header: req.Header, status: status}
+	if err := json.NewEncoder(&out.body).Encode(body); err != nil {
+		p.report(req.Request, err)
+		out.body.Reset()
+		out.body.WriteString(`{"error":"Internal Server Error"}` + "\n")
+		out.status = http.StatusInternalServerError
+	}
+	out.header.Set("Content-Type", "application/json")
+	return out
+}
+
+func (p *Pipeline) report(r *http.Request, err error) {
+	if p.opts.OnError != nil {
+		p.opts.OnError(r, err)
+		return
+	}
+	log.Printf("worker: %s %s: %v", r.Method, r.URL.Path, err)
+}
+
+// panicError records a recovered panic the way the signals package does
+// for its listeners, so that errors.As finds one type for both.
+func panicError(key string, v any) error {
+	stack := make([]byte, 4096)
+	return &signals.PanicError{Key: key, Value: v, Stack: stack[:runtime.Stack(stack, false)]}
+}

@@ -1,0 +1,282 @@
+// Command example is a Cloudflare Worker written in Go: the API request
+// pipeline of the edgesignals guide (request log, auth, per-client rate
+// limit, input validation, a JSON handler), served with the demo page and
+// edgesignals.wasm of the npm package.
+//
+// Built for GOOS=js it runs in workerd (make dev) or on Cloudflare
+// (wrangler deploy); built natively it serves the same pipeline on
+// 127.0.0.1:8787 without the demo page.
+//
+// Routes: GET /health; with a bearer token, POST /api/orders, GET /api/stats
+// and GET /api/log; and three that show failure handling: GET /debug/panic,
+// GET /debug/crash (a panic that ends the Go program) and GET /debug/slow
+// (waits past the pipeline's timeout).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/edgesignals/edgesignals/worker"
+)
+
+// Timeout is the pipeline's deadline; /debug/slow runs into it.
+const timeout = 500 * time.Millisecond
+
+// newPipeline builds the Worker's pipeline; token returns the API token
+// for a request (a Worker variable or secret).
+func newPipeline(token func(context.Context) string) *worker.Pipeline {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	})
+	mux.HandleFunc("POST /api/orders", createOrder)
+	mux.HandleFunc("GET /api/stats", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, stats.snapshot())
+	})
+	mux.HandleFunc("GET /api/log", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"requests": requestLog.entries(),
+			"purges":   purgeLog.entries(),
+		})
+	})
+	mux.HandleFunc("GET /debug/panic", func(w http.ResponseWriter, r *http.Request) {
+		panic("the /debug/panic route panics, as asked")
+	})
+	mux.HandleFunc("GET /debug/crash", func(w http.ResponseWriter, r *http.Request) {
+		// A panic on a goroutine of one's own ends the Go program: the
+		// Worker answers 500 and starts a new runtime for the next request.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			panic("the /debug/crash route crashes the Go runtime, as asked")
+		}()
+		<-done
+	})
+	mux.HandleFunc("GET /debug/slow", func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // the pipeline answers 504 meanwhile
+	})
+
+	p := worker.New(mux, &worker.Options{Timeout: timeout, MaxBodyBytes: 64 << 10})
+	p.Middleware.AddListenerWithErr(setRequestID, "request-id")
+	p.Middleware.AddListenerWithErr(authenticate(token), "auth")
+	p.Middleware.AddListenerWithErr(limiter.allow, "rate-limit")
+	p.Middleware.AddListenerWithErr(validateOrder, "validate")
+	p.Done.AddListener(requestLog.record, "request-log")
+	p.Done.AddListener(stats.count, "analytics")
+	return p
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// Middleware.
+
+// setRequestID gives the request a random id, returned in X-Request-Id.
+func setRequestID(ctx context.Context, r *worker.Request) error {
+	r.Header.Set("X-Request-Id", rand.Text()[:12])
+	return nil
+}
+
+func authenticate(token func(context.Context) string) func(context.Context, *worker.Request) error {
+	return func(ctx context.Context, r *worker.Request) error {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			return nil
+		}
+		got, ok := strings.CutPrefix(r.Request.Header.Get("Authorization"), "Bearer ")
+		if want := token(ctx); want == "" || !ok || got != want {
+			return &worker.HTTPError{Status: http.StatusUnauthorized,
+				Body: map[string]string{"error": "missing or wrong bearer token"}}
+		}
+		return nil
+	}
+}
+
+// rateLimiter allows each client a number of /api requests per window. Its
+// counts live in the Go runtime that serves the request: Workers keeps
+// several, so the limit is per runtime (a global one needs a Durable Object).
+type rateLimiter struct {
+	mu     sync.Mutex
+	limit  int
+	window time.Duration
+	start  time.Time
+	counts map[string]int
+}
+
+var limiter = &rateLimiter{limit: 20, window: 10 * time.Second, counts: map[string]int{}}
+
+func (l *rateLimiter) allow(ctx context.Context, r *worker.Request) error {
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
+		return nil
+	}
+	client := r.Request.Header.Get("X-Client-Id")
+	if client == "" {
+		client = r.RemoteAddr
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now := time.Now(); now.Sub(l.start) >= l.window {
+		l.start, l.counts = now, map[string]int{}
+	}
+	if l.counts[client] >= l.limit {
+		r.Header.Set("Retry-After", strconv.Itoa(int(l.window/time.Second)))
+		return &worker.HTTPError{Status: http.StatusTooManyRequests,
+			Body: map[string]string{"error": "rate limit exceeded", "client": client}}
+	}
+	l.counts[client]++
+	return nil
+}
+
+// Order is what POST /api/orders takes.
+type Order struct {
+	Item     string `json:"item"`
+	Quantity int    `json:"quantity"`
+	Email    string `json:"email"`
+}
+
+// ValidationError is a rejected field, sent as the 400 response's body.
+type ValidationError struct {
+	Error string `json:"error"`
+	Field string `json:"field"`
+	Code  string `json:"code"`
+}
+
+type orderKey struct{}
+
+// validateOrder decodes and checks the body of POST /api/orders and hands
+// the order on to the handler in the request's context.
+func validateOrder(ctx context.Context, r *worker.Request) error {
+	if r.Method != http.MethodPost || r.URL.Path != "/api/orders" {
+		return nil
+	}
+	var o Order
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return invalid("body", "INVALID_JSON", err)
+	}
+	switch {
+	case strings.TrimSpace(o.Item) == "":
+		return invalid("item", "REQUIRED", nil)
+	case o.Quantity < 1 || o.Quantity > 100:
+		return invalid("quantity", "OUT_OF_RANGE", nil)
+	case !strings.Contains(o.Email, "@"):
+		return invalid("email", "INVALID_FORMAT", nil)
+	}
+	r.Request = r.WithContext(context.WithValue(ctx, orderKey{}, o))
+	return nil
+}
+
+func invalid(field, code string, cause error) error {
+	return &worker.HTTPError{Status: http.StatusBadRequest, Err: cause,
+		Body: ValidationError{Error: "validation failed", Field: field, Code: code}}
+}
+
+func createOrder(w http.ResponseWriter, r *http.Request) {
+	o := r.Context().Value(orderKey{}).(Order)
+	n := stats.addOrder()
+	id := w.Header().Get("X-Request-Id")
+	worker.WaitUntil(r.Context(), func(ctx context.Context) { purgeCache(ctx, id) })
+	writeJSON(w, http.StatusCreated, map[string]any{"id": n, "item": o.Item, "quantity": o.Quantity})
+}
+
+// Side effects, run after the response.
+
+// counters is the analytics kept across the requests a runtime serves.
+type counters struct {
+	mu       sync.Mutex
+	requests int
+	orders   int
+	byStatus map[int]int
+}
+
+var stats = &counters{byStatus: map[int]int{}}
+
+func (c *counters) count(ctx context.Context, res worker.Result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.requests++
+	c.byStatus[res.Status]++
+}
+
+func (c *counters) addOrder() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.orders++
+	return c.orders
+}
+
+func (c *counters) snapshot() map[string]any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	byStatus := map[string]int{}
+	for s, n := range c.byStatus {
+		byStatus[strconv.Itoa(s)] = n
+	}
+	return map[string]any{"requests": c.requests, "orders": c.orders, "byStatus": byStatus}
+}
+
+// logEntry is one line of the request log.
+type logEntry struct {
+	RequestID  string `json:"requestId"`
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	Status     int    `json:"status"`
+	DurationUS int64  `json:"durationUs"`
+}
+
+// logBook keeps the last entries of the request log.
+type logBook struct {
+	mu   sync.Mutex
+	list []logEntry
+}
+
+// The request log, and the log of cache purges that orders cause.
+var requestLog, purgeLog = &logBook{}, &logBook{}
+
+// purgeCache stands in for a call that purges a CDN cache after an order
+// (it takes 30 ms); it runs after the response, which does not wait for it.
+func purgeCache(ctx context.Context, requestID string) {
+	time.Sleep(30 * time.Millisecond)
+	purgeLog.add(logEntry{RequestID: requestID, Method: "PURGE", Path: "/products"})
+}
+
+// record adds the served request to the log.
+func (b *logBook) record(ctx context.Context, res worker.Result) {
+	b.add(logEntry{
+		RequestID:  res.Header.Get("X-Request-Id"),
+		Method:     res.Request.Method,
+		Path:       res.Request.URL.Path,
+		Status:     res.Status,
+		DurationUS: res.Duration.Microseconds(),
+	})
+}
+
+func (b *logBook) add(e logEntry) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.list = append(b.list, e)
+	if len(b.list) > 100 {
+		b.list = b.list[len(b.list)-100:]
+	}
+}
+
+func (b *logBook) entries() []logEntry {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]logEntry{}, b.list...)
+}

@@ -1,0 +1,143 @@
+// The Workers entry glue of the Go package worker: it runs a Go program that
+// calls worker.Serve and hands it the requests, reusing Go runtimes.
+//
+// Workers binds every promise and timer to the request that created it. A
+// Go runtime serving two requests at once leaves its wake-up timer in one of
+// them, which is cancelled when that request ends, and the runtime hangs.
+// So each runtime serves one request at a time; it goes back to the pool
+// only when all of its work is over and no timer is pending, and is dropped
+// otherwise. Runtimes start inside a request, as Go asks for random numbers
+// at start-up, which Workers forbids at global scope.
+//
+// wasm_exec.js is the one github.com/syumai/workers generates (Go's own,
+// whose run() takes the object Go sees as the global `context`).
+import "./wasm_exec.js";
+
+// The most idle runtimes kept per isolate; more may run at once.
+const MAX_IDLE = 4;
+
+class Runtime {
+  // Starts the Go program of module; resolves once it called worker.Serve.
+  static async start(module, env, ctx) {
+    const rt = new Runtime();
+    const go = (rt.go = new Go());
+    // What the Go side reads as the global `context`: syumai's bindings use
+    // env and ctx, worker.Serve fills in binding.
+    rt.context = { env, ctx, binding: {} };
+    rt.context.binding.respond = (status, lines, body) => rt.request?.respond(status, lines, body);
+    rt.context.binding.finish = () => rt.request?.finish();
+    let ready;
+    const started = new Promise((resolve, reject) => {
+      ready = resolve;
+      go.exit = (code) => {
+        reject(new Error(`Go program exited with code ${code} before it served`));
+        rt.request?.fail(code);
+      };
+    });
+    const instance = new WebAssembly.Instance(module, {
+      ...go.importObject,
+      workers: { ready: () => ready() },
+    });
+    go.run(instance, rt.context);
+    // run() resolves when the Go program exits, from whichever request is
+    // running then: Workers cancels a promise resolved from another
+    // request's context, with a warning. Exits are caught by go.exit.
+    go._resolveExitPromise = () => {};
+    await started;
+    return rt;
+  }
+
+  // Serves one request; resolves with its Response. `done` settles when the
+  // request's work is over, WaitUntil tasks included.
+  serve(request, env, ctx, body, length) {
+    this.context.env = env;
+    this.context.ctx = ctx;
+    let finish;
+    const done = new Promise((resolve) => (finish = resolve));
+    const response = new Promise((resolve) => {
+      this.request = {
+        respond: (status, lines, body) => resolve(toResponse(status, lines, body)),
+        finish: () => {
+          this.request = undefined;
+          finish();
+        },
+        // The Go program exited (a panic nobody recovered): answer 500.
+        fail: () => {
+          resolve(errorResponse(500));
+          this.request.finish();
+        },
+      };
+    });
+    let lines = "";
+    for (const [name, value] of request.headers) lines += name + "\n" + value + "\n";
+    try {
+      this.context.binding.serve(request.method, request.url, lines, body, length, env);
+    } catch {
+      this.request?.fail(); // the Go program had exited
+    }
+    return { response, done };
+  }
+
+  // Whether the runtime can serve another request.
+  get reusable() {
+    return !this.go.exited && this.request === undefined && this.go._scheduledTimeouts.size === 0;
+  }
+}
+
+function toResponse(status, lines, body) {
+  const headers = new Headers();
+  const parts = lines.split("\n");
+  for (let i = 0; i + 1 < parts.length; i += 2) headers.append(parts[i], parts[i + 1]);
+  const empty = status === 204 || status === 205 || status === 304;
+  return new Response(empty ? null : body, { status, headers });
+}
+
+function errorResponse(status) {
+  const text = { 400: "Bad Request", 413: "Content Too Large", 500: "Internal Server Error" }[status];
+  return Response.json({ error: text }, { status });
+}
+
+// Reads the body up to limit bytes. A larger body is not read: the length
+// returned is then above the limit, and Go answers 413.
+async function readBody(request, limit) {
+  if (request.body === null) return { body: null, length: 0 };
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (limit >= 0 && declared > limit) return { body: null, length: declared };
+  const chunks = [];
+  let length = 0;
+  for await (const chunk of request.body) {
+    chunks.push(chunk);
+    length += chunk.byteLength;
+    if (limit >= 0 && length > limit) return { body: null, length };
+  }
+  const body = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { body, length };
+}
+
+// Returns a fetch handler that serves requests with the Go program of
+// module (an imported WebAssembly.Module).
+export function goFetch(module) {
+  const idle = [];
+  return async function fetch(request, env, ctx) {
+    const rt = idle.pop() ?? (await Runtime.start(module, env, ctx));
+    let body;
+    try {
+      body = await readBody(request, rt.context.binding.maxBodyBytes);
+    } catch {
+      if (rt.reusable && idle.length < MAX_IDLE) idle.push(rt);
+      return errorResponse(400); // the client went away, or sent a broken body
+    }
+    const { response, done } = rt.serve(request, env, ctx, body.body, body.length);
+    ctx.waitUntil(
+      done.then(() => {
+        if (rt.reusable && idle.length < MAX_IDLE) idle.push(rt);
+      }),
+    );
+    return response;
+  };
+}

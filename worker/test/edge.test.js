@@ -1,0 +1,192 @@
+// The example Worker (worker/example) in real workerd, over HTTP on
+// 127.0.0.1: every status path of the pipeline, state kept across
+// requests, side effects that outlive the response, failures followed by
+// good requests, a load run, and a clean shutdown.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startWorkerd } from './workerd.js';
+
+const CONFIG = fileURLToPath(new URL('../example/build/config.capnp', import.meta.url));
+const TOKEN = 'dev-token'; // the API_TOKEN binding of the config
+let workerd;
+let base;
+
+before(async () => {
+  workerd = await startWorkerd(CONFIG);
+  base = workerd.urls.http;
+});
+
+after(async () => {
+  const { code, signal } = await workerd.stop();
+  assert.equal(signal, 'SIGKILL', `workerd exited on its own (code ${code})`);
+});
+
+let clients = 0;
+/** Requests path; an /api/ request is authorised and has a client id of its own. */
+function call(path, { method = 'GET', body, token = TOKEN, client = `client-${++clients}`, headers = {} } = {}) {
+  if (path.startsWith('/api/')) {
+    headers = { 'x-client-id': client, ...headers };
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+  }
+  if (body !== undefined && typeof body !== 'string') {
+    body = JSON.stringify(body);
+    headers['content-type'] = 'application/json';
+  }
+  return fetch(base + path, { method, body, headers, redirect: 'manual' });
+}
+
+async function json(response, status) {
+  const text = await response.text();
+  assert.equal(response.status, status, `status of ${response.url}: ${text}`);
+  if (status !== 204) assert.match(response.headers.get('content-type'), /^application\/json/);
+  return JSON.parse(text);
+}
+
+const ORDER = { item: 'espresso beans', quantity: 2, email: 'ada@example.com' };
+
+test('GET /health answers through the pipeline', async () => {
+  const response = await call('/health');
+  assert.deepEqual(await json(response, 200), { ok: true });
+  assert.match(response.headers.get('x-request-id'), /^[A-Z2-7]{12}$/);
+});
+
+test('the demo page and the npm package files are served', async () => {
+  const root = await call('/');
+  assert.equal(root.status, 302);
+  assert.equal(new URL(root.headers.get('location')).pathname, '/demo/');
+  const page = await call('/demo/');
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  assert.match(await page.text(), /<script src="..\/src\/edgesignals.js"/);
+  const wasm = await call('/src/edgesignals.wasm');
+  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  const expected = readFileSync(new URL('../../web/src/edgesignals.wasm', import.meta.url));
+  assert.ok(Buffer.from(await wasm.arrayBuffer()).equals(expected), 'edgesignals.wasm differs from the package');
+});
+
+test('no or a wrong token: 401 with a JSON error', async () => {
+  assert.deepEqual(await json(await call('/api/stats', { token: null }), 401), {
+    error: 'missing or wrong bearer token',
+  });
+  assert.equal((await call('/api/stats', { token: 'nope' })).status, 401);
+});
+
+test('a valid order: 201 with the order', async () => {
+  const created = await json(await call('/api/orders', { method: 'POST', body: ORDER }), 201);
+  assert.equal(created.item, ORDER.item);
+  assert.equal(created.quantity, 2);
+  assert.ok(Number.isInteger(created.id) && created.id > 0);
+});
+
+test('invalid input: 400 with the rejected field', async () => {
+  const cases = [
+    [{ ...ORDER, quantity: 0 }, 'quantity', 'OUT_OF_RANGE'],
+    [{ ...ORDER, item: ' ' }, 'item', 'REQUIRED'],
+    [{ ...ORDER, email: 'nobody' }, 'email', 'INVALID_FORMAT'],
+    ['{"item": ', 'body', 'INVALID_JSON'],
+    [{ ...ORDER, extra: true }, 'body', 'INVALID_JSON'],
+  ];
+  for (const [body, field, code] of cases) {
+    const response = await call('/api/orders', { method: 'POST', body });
+    assert.deepEqual(await json(response, 400), { error: 'validation failed', field, code });
+  }
+});
+
+test('a body over the limit: 413, read or declared', async () => {
+  const big = JSON.stringify({ ...ORDER, item: 'x'.repeat(70_000) });
+  assert.deepEqual(await json(await call('/api/orders', { method: 'POST', body: big }), 413), {
+    error: 'Request Entity Too Large',
+  });
+  // A streamed body has no length up front: the glue stops reading it.
+  const stream = new ReadableStream({
+    start(controller) {
+      for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(8192)));
+      controller.close();
+    },
+  });
+  const response = await fetch(base + '/api/orders', {
+    method: 'POST',
+    body: stream,
+    duplex: 'half',
+    headers: { authorization: `Bearer ${TOKEN}`, 'x-client-id': 'streamer' },
+  });
+  assert.equal(response.status, 413);
+});
+
+test('per-client rate limit: 429 with Retry-After, other clients unaffected', async () => {
+  const statuses = [];
+  for (let i = 0; i < 21; i++) statuses.push((await call('/api/stats', { client: 'greedy' })).status);
+  assert.deepEqual(statuses, [...Array(20).fill(200), 429]);
+  const limited = await call('/api/stats', { client: 'greedy' });
+  assert.equal(limited.headers.get('retry-after'), '10');
+  assert.deepEqual(await json(limited, 429), { error: 'rate limit exceeded', client: 'greedy' });
+  assert.equal((await call('/api/stats', { client: 'modest' })).status, 200);
+});
+
+test('past the pipeline timeout: 504, and the next request is served', async () => {
+  const start = performance.now();
+  const response = await call('/debug/slow');
+  const took = performance.now() - start;
+  assert.deepEqual(await json(response, 504), { error: 'Gateway Timeout' });
+  assert.ok(took >= 450 && took < 3000, `504 after ${took} ms, the timeout is 500 ms`);
+  assert.equal((await call('/health')).status, 200);
+});
+
+test('a panicking route: 500 without detail, and the next request is served', async () => {
+  const response = await call('/debug/panic');
+  const text = await response.text();
+  assert.equal(response.status, 500);
+  assert.equal(text.trim(), '{"error":"Internal Server Error"}');
+  assert.equal((await call('/health')).status, 200);
+});
+
+test('a crashed Go runtime: 500, and the next request gets a new one', async () => {
+  const response = await call('/debug/crash');
+  assert.deepEqual(await json(response, 500), { error: 'Internal Server Error' });
+  for (let i = 0; i < 3; i++) assert.equal((await call('/health')).status, 200);
+});
+
+test('state is kept across the requests a runtime serves', async () => {
+  const first = await json(await call('/api/stats'), 200);
+  const second = await json(await call('/api/stats'), 200);
+  assert.ok(first.requests > 0, 'no request counted');
+  assert.equal(second.requests, first.requests + 1, 'the second request met another runtime');
+  await json(await call('/api/orders', { method: 'POST', body: ORDER }), 201);
+});
+
+test('a side effect finishes after the response', async () => {
+  const sent = performance.now();
+  const response = await call('/api/orders', { method: 'POST', body: ORDER });
+  await json(response, 201);
+  const answered = performance.now() - sent;
+  const id = response.headers.get('x-request-id');
+  // The purge takes 30 ms after the response: poll for it.
+  for (let tries = 0; ; tries++) {
+    const log = await json(await call('/api/log'), 200);
+    if (log.purges.some((entry) => entry.requestId === id)) {
+      assert.ok(log.requests.some((entry) => entry.requestId === id && entry.status === 201));
+      break;
+    }
+    assert.ok(tries < 100, `the purge after request ${id} never finished`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(answered < 1000, `the response waited ${answered} ms`);
+});
+
+test('2,000 requests at 16 concurrent: only the expected statuses', async () => {
+  const counts = {};
+  let next = 0;
+  async function client() {
+    while (next < 2000) {
+      const i = next++;
+      const response =
+        i % 2 ? await call('/health') : await call('/api/orders', { method: 'POST', body: ORDER });
+      await response.arrayBuffer();
+      counts[response.status] = (counts[response.status] ?? 0) + 1;
+    }
+  }
+  await Promise.all(Array.from({ length: 16 }, client));
+  assert.deepEqual(counts, { 200: 1000, 201: 1000 });
+});

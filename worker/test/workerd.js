@@ -1,0 +1,67 @@
+// Starts workerd on free loopback ports and stops it by its process id:
+// workerd ignores SIGTERM while connections are open.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const WORKERD = fileURLToPath(new URL('../node_modules/.bin/workerd', import.meta.url));
+
+/** Resolves with a port that was free a moment ago. */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Runs `workerd serve config` with each named socket on a free port, and
+ * resolves once every socket answers HTTP.
+ * @param {string} config path of the .capnp file
+ * @param {string[]} sockets socket names of the config
+ * @returns {Promise<{ urls: Record<string, string>, child, started: number, stop: () => Promise<void> }>}
+ */
+export async function startWorkerd(config, sockets = ['http']) {
+  const urls = {};
+  const args = ['serve', config];
+  for (const name of sockets) {
+    const port = await freePort();
+    urls[name] = `http://127.0.0.1:${port}`;
+    args.push('--socket-addr', `${name}=127.0.0.1:${port}`);
+  }
+  const started = performance.now();
+  const child = spawn(WORKERD, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    process.stderr.write(chunk);
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+    return exited;
+  };
+  try {
+    for (const url of Object.values(urls)) await waitForHTTP(url, exited, () => stderr);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { urls, child, started, stop };
+}
+
+async function waitForHTTP(url, exited, stderr) {
+  const deadline = performance.now() + 15_000;
+  let gone = false;
+  exited.then(() => (gone = true));
+  while (!gone && performance.now() < deadline) {
+    try {
+      await fetch(url, { method: 'HEAD', redirect: 'manual' });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  throw new Error(`workerd did not answer at ${url}${gone ? ' (it exited)' : ''}:\n${stderr()}`);
+}
