@@ -8,118 +8,160 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"syscall/js"
+	"time"
+	"unsafe"
 
 	"github.com/syumai/workers"
 )
 
 // Serve serves p in a Worker and never returns. The Worker's entry module
 // is this package's js/worker.mjs, which starts the Go program inside the
-// first request, keeps it for the requests after it, one at a time, and
-// passes each request's env and ctx: see [Env]. The bindings packages of
-// github.com/syumai/workers (cloudflare, kv, fetch, ...) work as usual.
+// first request and keeps it for the requests after it, one at a time. The
+// bindings packages of github.com/syumai/workers (cloudflare, kv, fetch,
+// ...) work as usual; [Env] gives the request's env.
 //
 // Responses are buffered, not streamed.
 func Serve(p *Pipeline) {
 	binding := js.Global().Get("context").Get("binding")
-	h := host{respond: binding.Get("respond"), finish: binding.Get("finish")}
+	respond := binding.Get("respond")
 	binding.Set("maxBodyBytes", p.opts.MaxBodyBytes)
-	// Lives as long as the Go program: never released.
+	binding.Set("timeout", p.opts.Timeout.Milliseconds())
+	// These live as long as the Go program: never released.
 	binding.Set("serve", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		go h.serve(p, args)
+		var r *http.Request
+		var err error
+		r, expire, err = newRequest(buf[:args[0].Int()], args[1].Int(), args[2].Int(), p.opts.Timeout)
+		go serve(p, respond, r, expire, err)
+		return nil
+	}))
+	// js/worker.mjs calls expire when the pipeline's Timeout has passed.
+	binding.Set("expire", js.FuncOf(func(js.Value, []js.Value) any {
+		expire(context.DeadlineExceeded)
 		return nil
 	}))
 	workers.Ready()
 	select {}
 }
 
-type envKey struct{}
+// The request crosses from js/worker.mjs in Go's memory, not as JavaScript
+// values: each value crossing costs a call and a finalizer. buf holds
+// "METHOD\nURL\n", then "name\nvalue\n" per header, then the body.
+var buf = make([]byte, 64<<10)
 
-// Env returns the env object (bindings, variables and secrets) of the
-// Worker request whose context ctx is, or undefined outside one.
-func Env(ctx context.Context) js.Value {
-	env, ok := ctx.Value(envKey{}).(js.Value)
-	if !ok {
-		return js.Undefined()
+//go:wasmexport worker_buffer
+func workerBuffer(size int32) uint32 {
+	if int(size) > len(buf) {
+		buf = make([]byte, max(int(size), 2*len(buf)))
 	}
-	return env
+	return uint32(uintptr(unsafe.Pointer(&buf[0])))
 }
 
-// host holds the callbacks of js/worker.mjs.
-type host struct {
-	respond js.Value // (status, headerLines, body Uint8Array|null)
-	finish  js.Value // (): the request's work, WaitUntil tasks included, is over
-}
-
-// serve serves one request. Its arguments, from js/worker.mjs, are:
-// method, url, header lines ("name\nvalue\n" each), body (Uint8Array or
-// null), body length (what was read, or the declared length when the body
-// was too large to read), and env.
-func (h host) serve(p *Pipeline, args []js.Value) {
-	defer h.finish.Invoke()
+// serve serves one request and reports to js/worker.mjs: respond(ptr, head
+// length, body length, status) with "name\nvalue\n" lines and the body at
+// ptr, then, once all its work is over, WaitUntil tasks included, a second
+// respond with no arguments.
+func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.CancelCauseFunc, err error) {
+	defer cancel(context.Canceled)
 	out := &response{header: http.Header{}}
-	if r, err := newRequest(args); err != nil {
+	if err != nil {
 		out.status = http.StatusBadRequest
 		out.header.Set("Content-Type", "text/plain; charset=utf-8")
 		out.body.WriteString("bad request: " + err.Error() + "\n")
 	} else {
 		p.ServeHTTP(out, r)
 	}
-	h.respond.Invoke(out.status, headerLines(out.header), bytesToJS(out.body.Bytes()))
+	var msg bytes.Buffer
+	for name, values := range out.header {
+		for _, v := range values {
+			msg.WriteString(name + "\n" + v + "\n")
+		}
+	}
+	head := msg.Len()
+	msg.Write(out.body.Bytes())
+	b := msg.Bytes()
+	respond.Invoke(uintptr(unsafe.Pointer(unsafe.SliceData(b))), head, len(b)-head, out.status)
+	runtime.KeepAlive(b)
 	p.Wait(context.Background())
+	respond.Invoke()
 }
 
-func newRequest(args []js.Value) (*http.Request, error) {
-	u, err := url.Parse(args[1].String())
+// newRequest reads a request from what js/worker.mjs wrote to buf: head
+// bytes of method, URL and header lines, then body bytes (-1: no body).
+// length is the body's length, or its declared length when it was too
+// large to read.
+func newRequest(b []byte, body, length int, timeout time.Duration) (*http.Request, context.CancelCauseFunc, error) {
+	head := string(b[:len(b)-max(body, 0)])
+	method, rest, _ := strings.Cut(head, "\n")
+	rawURL, rest, _ := strings.Cut(rest, "\n")
+	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, err
+		return nil, func(error) {}, err
 	}
 	header := http.Header{}
-	lines := strings.Split(args[2].String(), "\n")
-	for i := 0; i+1 < len(lines); i += 2 {
-		header.Add(lines[i], lines[i+1])
+	for rest != "" {
+		var name, value string
+		name, rest, _ = strings.Cut(rest, "\n")
+		value, rest, _ = strings.Cut(rest, "\n")
+		header[http.CanonicalHeaderKey(name)] = append(header[http.CanonicalHeaderKey(name)], value)
 	}
-	var body []byte
-	if b := args[3]; !b.IsNull() {
-		body = make([]byte, b.Length())
-		js.CopyBytesToGo(body, b)
-	}
-	ctx := context.WithValue(context.Background(), envKey{}, args[5])
 	r := &http.Request{
-		Method:        args[0].String(),
+		Method:        method,
 		URL:           u,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        header,
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		ContentLength: int64(args[4].Int()),
+		Body:          http.NoBody,
+		ContentLength: int64(length),
 		Host:          u.Host,
 		RemoteAddr:    header.Get("Cf-Connecting-Ip"),
 		RequestURI:    u.RequestURI(),
 	}
-	return r.WithContext(ctx), nil
-}
-
-func headerLines(h http.Header) string {
-	var b strings.Builder
-	for name, values := range h {
-		for _, v := range values {
-			b.WriteString(name)
-			b.WriteByte('\n')
-			b.WriteString(v)
-			b.WriteByte('\n')
-		}
+	if body >= 0 {
+		r.Body = io.NopCloser(bytes.NewReader(bytes.Clone(b[len(b)-body:])))
 	}
-	return b.String()
+	ctx, cancel := context.WithCancelCause(context.WithValue(context.Background(), envKey{}, true))
+	if timeout > 0 {
+		ctx = &deadlineCtx{Context: ctx, deadline: time.Now().Add(timeout)}
+	}
+	return r.WithContext(ctx), cancel, nil
 }
 
-func bytesToJS(b []byte) any {
-	if len(b) == 0 {
+// expire cancels the context of the request being served; a Go program
+// serves one request at a time.
+var expire = func(error) {}
+
+// deadlineCtx is a context whose deadline a JavaScript timer enforces (see
+// withTimeout). Like context.WithTimeout's contexts, its Err is
+// context.DeadlineExceeded once the deadline has passed; contexts derived
+// from it report context.Canceled, with DeadlineExceeded as their Cause.
+type deadlineCtx struct {
+	context.Context // cancelled with cause DeadlineExceeded by expire
+	deadline        time.Time
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *deadlineCtx) Err() error {
+	if c.Context.Err() == nil {
 		return nil
 	}
-	u := js.Global().Get("Uint8Array").New(len(b))
-	js.CopyBytesToJS(u, b)
-	return u
+	return context.Cause(c.Context)
+}
+
+type envKey struct{}
+
+// Env returns the env object (bindings, variables and secrets) of the
+// Worker request whose context ctx is, or undefined outside one. It stays
+// valid in the request's Done listeners and WaitUntil tasks.
+func Env(ctx context.Context) js.Value {
+	if ctx.Value(envKey{}) == nil {
+		return js.Undefined()
+	}
+	// js/worker.mjs sets it for each request, and a Go program serves one
+	// request at a time, from its start to the end of its WaitUntil tasks.
+	return js.Global().Get("context").Get("env")
 }

@@ -15,9 +15,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -84,7 +84,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // setRequestID gives the request a random id, returned in X-Request-Id.
 func setRequestID(ctx context.Context, r *worker.Request) error {
-	r.Header.Set("X-Request-Id", rand.Text()[:12])
+	r.Header.Set("X-Request-Id", strconv.FormatUint(rand.Uint64(), 36))
 	return nil
 }
 

@@ -16,6 +16,8 @@ import "./wasm_exec.js";
 // The most idle runtimes kept per isolate; more may run at once.
 const MAX_IDLE = 4;
 
+const utf8 = { encoder: new TextEncoder(), decoder: new TextDecoder() };
+
 class Runtime {
   // Starts the Go program of module; resolves once it called worker.Serve.
   static async start(module, env, ctx) {
@@ -23,21 +25,20 @@ class Runtime {
     const go = (rt.go = new Go());
     // What the Go side reads as the global `context`: syumai's bindings use
     // env and ctx, worker.Serve fills in binding.
-    rt.context = { env, ctx, binding: {} };
-    rt.context.binding.respond = (status, lines, body) => rt.request?.respond(status, lines, body);
-    rt.context.binding.finish = () => rt.request?.finish();
+    rt.context = { env, ctx, binding: { respond: (...args) => rt.request?.respond(...args) } };
     let ready;
     const started = new Promise((resolve, reject) => {
       ready = resolve;
       go.exit = (code) => {
         reject(new Error(`Go program exited with code ${code} before it served`));
-        rt.request?.fail(code);
+        rt.request?.fail();
       };
     });
     const instance = new WebAssembly.Instance(module, {
       ...go.importObject,
       workers: { ready: () => ready() },
     });
+    rt.exports = instance.exports;
     go.run(instance, rt.context);
     // run() resolves when the Go program exits, from whichever request is
     // running then: Workers cancels a promise resolved from another
@@ -47,31 +48,51 @@ class Runtime {
     return rt;
   }
 
-  // Serves one request; resolves with its Response. `done` settles when the
-  // request's work is over, WaitUntil tasks included.
+  // Serves one request; returns its Response as a promise, and `done`,
+  // which settles when the request's work is over, WaitUntil tasks included.
   serve(request, env, ctx, body, length) {
     this.context.env = env;
     this.context.ctx = ctx;
     let finish;
     const done = new Promise((resolve) => (finish = resolve));
+    // The pipeline's Timeout, kept here rather than as a Go timer (see
+    // withTimeout in timeout.go).
+    const { timeout } = this.context.binding;
+    const timer = timeout > 0 ? setTimeout(() => this.context.binding.expire(), timeout) : undefined;
     const response = new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.request = undefined;
+        finish();
+      };
       this.request = {
-        respond: (status, lines, body) => resolve(toResponse(status, lines, body)),
-        finish: () => {
-          this.request = undefined;
-          finish();
+        // respond(ptr, headLength, bodyLength, status) sends the response
+        // Go wrote to its memory; respond() says the work is over.
+        respond: (ptr, headLength, bodyLength, status) => {
+          if (ptr === undefined) return end();
+          clearTimeout(timer);
+          const memory = new Uint8Array(this.exports.mem.buffer, ptr, headLength + bodyLength);
+          const head = utf8.decoder.decode(memory.subarray(0, headLength));
+          resolve(toResponse(status, head, bodyLength ? memory.slice(headLength) : null));
         },
         // The Go program exited (a panic nobody recovered): answer 500.
         fail: () => {
           resolve(errorResponse(500));
-          this.request.finish();
+          end();
         },
       };
     });
-    let lines = "";
-    for (const [name, value] of request.headers) lines += name + "\n" + value + "\n";
+    // Go reads the request from its memory: "METHOD\nURL\n", header lines
+    // "name\nvalue\n", then the body.
+    let head = request.method + "\n" + request.url + "\n";
+    for (const [name, value] of request.headers) head += name + "\n" + value + "\n";
     try {
-      this.context.binding.serve(request.method, request.url, lines, body, length, env);
+      const room = head.length * 3 + (body?.byteLength ?? 0); // UTF-8 takes up to 3 bytes a unit
+      const ptr = this.exports.worker_buffer(room);
+      const memory = new Uint8Array(this.exports.mem.buffer, ptr, room);
+      const { written } = utf8.encoder.encodeInto(head, memory);
+      if (body) memory.set(body, written);
+      this.context.binding.serve(written + (body?.byteLength ?? 0), body ? body.byteLength : -1, length);
     } catch {
       this.request?.fail(); // the Go program had exited
     }
@@ -84,10 +105,10 @@ class Runtime {
   }
 }
 
-function toResponse(status, lines, body) {
+function toResponse(status, head, body) {
   const headers = new Headers();
-  const parts = lines.split("\n");
-  for (let i = 0; i + 1 < parts.length; i += 2) headers.append(parts[i], parts[i + 1]);
+  const lines = head.split("\n");
+  for (let i = 0; i + 1 < lines.length; i += 2) headers.append(lines[i], lines[i + 1]);
   const empty = status === 204 || status === 205 || status === 304;
   return new Response(empty ? null : body, { status, headers });
 }
