@@ -10,7 +10,7 @@ GOROOT   := $(shell go env GOROOT)
 # go_js_wasm_exec, go_wasip1_wasm_exec and wasm_exec*.js live here since Go 1.24.
 WASM_DIR := $(GOROOT)/lib/wasm
 # Packages the wasm tiers run; override to try a tier on another package.
-WASM_PKGS ?= ./signals/... ./jsbridge/...
+WASM_PKGS ?= ./signals/... ./jsbridge/... ./worker/...
 # Extra `go test` flags for every tier, e.g. make test TESTFLAGS=-v
 TESTFLAGS ?=
 
@@ -39,7 +39,7 @@ header = @printf '\n=== %s ===\n' '$(1)'
 # Runs $(1) under WASM_ENV, echoing it without the long env prefix.
 wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
 
-.PHONY: test test-native test-js test-browser test-wasip1 test-web test-edge web worker tools dev bench bench-smoke bench-go bench-js clean
+.PHONY: bench-edge test test-native test-js test-browser test-wasip1 test-web test-edge web worker tools dev bench bench-smoke bench-go bench-js clean
 
 test: test-native test-js test-browser test-wasip1 bench-smoke test-web test-edge
 
@@ -115,7 +115,9 @@ WORKERD := worker/node_modules/.bin/workerd
 
 worker: $(WORKER_BUILD)/config.capnp
 
-$(WORKER_BUILD)/app.wasm: go.mod go.sum $(wildcard signals/*.go worker/*.go worker/example/*.go)
+WORKER_GO := go.mod go.sum $(wildcard signals/*.go worker/*.go worker/example/*.go)
+
+$(WORKER_BUILD)/app.wasm: $(WORKER_GO)
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o $@ ./worker/example
 
 # workers-assets-gen runs from go.mod's version: `go run ...@v0.32.0` would
@@ -146,7 +148,7 @@ BENCH_DIR := $(TMPDIR)/bench
 go_bench = go test -run '^$$' -bench 'Sync|Async|AddRemove' -benchmem -benchtime $(1) -cpu 1 ./signals/ > $(2) && \
 	go test -run '^$$' -bench 'ParallelEmit' -benchmem -benchtime $(1) -cpu 1,2,8 ./signals/ >> $(2)
 
-bench: bench-go bench-js
+bench: bench-go bench-js bench-edge
 
 bench-go:
 	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR) docs
@@ -168,15 +170,29 @@ bench-js: web web/test/testmodule.wasm $(BENCH_JS_DEPS)
 	node web/bench/run.js --runs $(BENCH_RUNS) $(BENCH_DIR)/js.json > /dev/null
 	node web/bench/report.js $(BENCH_DIR)/js.json --out docs/benchmarks.md
 
+# The edge suite (worker/bench/edge.mjs): the example Worker, a plain
+# JavaScript Worker and the stock syumai/workers glue in one workerd, loaded
+# by wrk; it writes its section between the edge-bench markers.
+bench-edge: worker $(WORKER_BUILD)/stock.wasm $(WORKERD) | /usr/bin/wrk
+	node worker/bench/edge.mjs --runs $(BENCH_RUNS) --out docs/benchmarks.md > /dev/null
+
+# The example's pipeline on syumai's stock glue, for bench-edge.
+$(WORKER_BUILD)/stock.wasm: $(WORKER_GO)
+	GOOS=js GOARCH=wasm go build -tags stock -trimpath -ldflags='-s -w' -o $@ ./worker/example
+
+/usr/bin/wrk:
+	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y wrk'
+
 # A quick pass over every benchmark, through the reports, so that a broken
 # benchmark fails the tests; the figures are thrown away.
-bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS)
+bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(WORKER_BUILD)/stock.wasm $(WORKERD) | /usr/bin/wrk
 	$(call header,benchmarks (smoke run: one iteration each))
 	@mkdir -p $(BENCH_DIR)
 	$(call go_bench,1x,$(BENCH_DIR)/smoke.txt)
 	cd bench && go run ./report -out /dev/null $(BENCH_DIR)/smoke.txt
 	node web/bench/run.js --quick $(BENCH_DIR)/js-smoke.json > /dev/null
 	node web/bench/report.js $(BENCH_DIR)/js-smoke.json --out /dev/null
+	node worker/bench/edge.mjs --quick --out /dev/null > /dev/null
 
 clean:
 	rm -rf $(BIN) $(TMPDIR)

@@ -111,10 +111,10 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out := &response{header: req.Header}
 	finished := make(chan error, 1)
 	p.pending.add()
-	go func() {
+	go func(req *Request, out *response) {
 		defer p.pending.done()
 		finished <- p.run(ctx, req, out)
-	}()
+	}(req, out)
 	var err error
 	select {
 	case err = <-finished:

@@ -13,15 +13,15 @@ import (
 	"syscall/js"
 	"time"
 	"unsafe"
-
-	"github.com/syumai/workers"
 )
 
 // Serve serves p in a Worker and never returns. The Worker's entry module
 // is this package's js/worker.mjs, which starts the Go program inside the
-// first request and keeps it for the requests after it, one at a time. The
-// bindings packages of github.com/syumai/workers (cloudflare, kv, fetch,
-// ...) work as usual; [Env] gives the request's env.
+// first request and keeps it for the requests after it, one at a time.
+// [Env] gives the request's env. The glue hands Go each request's env and
+// ctx the way the glue of github.com/syumai/workers does (as the global
+// `context`, with the wasm_exec.js that package generates), so that its
+// bindings packages (cloudflare, kv, fetch, ...) can be used as usual.
 //
 // Responses are buffered, not streamed.
 func Serve(p *Pipeline) {
@@ -42,7 +42,7 @@ func Serve(p *Pipeline) {
 		expire(context.DeadlineExceeded)
 		return nil
 	}))
-	workers.Ready()
+	binding.Call("ready")
 	select {}
 }
 

@@ -26,18 +26,14 @@ class Runtime {
     // What the Go side reads as the global `context`: syumai's bindings use
     // env and ctx, worker.Serve fills in binding.
     rt.context = { env, ctx, binding: { respond: (...args) => rt.request?.respond(...args) } };
-    let ready;
     const started = new Promise((resolve, reject) => {
-      ready = resolve;
+      rt.context.binding.ready = resolve;
       go.exit = (code) => {
         reject(new Error(`Go program exited with code ${code} before it served`));
         rt.request?.fail();
       };
     });
-    const instance = new WebAssembly.Instance(module, {
-      ...go.importObject,
-      workers: { ready: () => ready() },
-    });
+    const instance = new WebAssembly.Instance(module, go.importObject);
     rt.exports = instance.exports;
     go.run(instance, rt.context);
     // run() resolves when the Go program exits, from whichever request is
