@@ -48,6 +48,8 @@ test-native:
 	go vet ./...
 	cd bench && go vet ./...
 	go test -race ./... $(TESTFLAGS)
+	@# The core's fuzz target, beyond its seed corpus, for a bounded time.
+	go test -run '^$$' -fuzz '^FuzzSyncSignal$$' -fuzztime 15s ./signals/
 
 test-js:
 	$(call header,tier 2/6: js/wasm in Node)

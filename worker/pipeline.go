@@ -60,12 +60,13 @@ type Pipeline struct {
 	Middleware *signals.SyncSignal[*Request]
 	// Done is emitted after every response. Its listeners run concurrently
 	// and the Worker stays alive until they return, as for [WaitUntil]:
-	// request logs, analytics and cache invalidation belong here.
+	// request logs, analytics and cache invalidation belong here. Their
+	// errors and panics go to the signal's OnError (logged by default).
 	Done *signals.AsyncSignal[Result]
 
 	handler http.Handler
 	opts    Options
-	pending tracker // requests being served, Done listeners and WaitUntil tasks
+	pending tracker // requests being served and WaitUntil tasks
 }
 
 // New returns a pipeline with no middleware that serves requests with h.
@@ -129,7 +130,7 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out.writeTo(w)
 
 	result := Result{Request: req.Request, Status: out.status, Header: out.header, Duration: time.Since(start), Err: err}
-	WaitUntil(ctx, func(ctx context.Context) { p.Done.TryEmit(ctx, result) })
+	p.Done.Emit(context.WithoutCancel(ctx), result)
 }
 
 // run is the pipeline proper: body limit, middleware, handler.
@@ -155,21 +156,33 @@ func (p *Pipeline) run(ctx context.Context, req *Request, out *response) (err er
 // Wait blocks until every request the pipeline is serving, every Done
 // listener and every [WaitUntil] task of its requests has returned, or ctx
 // is done.
-func (p *Pipeline) Wait(ctx context.Context) error { return p.pending.wait(ctx) }
+func (p *Pipeline) Wait(ctx context.Context) error {
+	for {
+		if err := p.pending.wait(ctx); err != nil {
+			return err
+		}
+		if err := p.Done.Wait(ctx); err != nil {
+			return err
+		}
+		if p.pending.idle() { // else a Done listener called WaitUntil
+			return nil
+		}
+	}
+}
 
 // tracker counts running work and lets callers wait for none to be left.
 // Unlike a sync.WaitGroup, work may start while someone waits.
 type tracker struct {
-	mu   sync.Mutex
-	n    int
-	idle chan struct{} // closed when n drops to zero
+	mu      sync.Mutex
+	n       int
+	drained chan struct{} // closed when n drops to zero
 }
 
 func (t *tracker) add() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.n == 0 {
-		t.idle = make(chan struct{})
+		t.drained = make(chan struct{})
 	}
 	t.n++
 }
@@ -178,20 +191,26 @@ func (t *tracker) done() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.n--; t.n == 0 {
-		close(t.idle)
+		close(t.drained)
 	}
+}
+
+func (t *tracker) idle() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n == 0
 }
 
 func (t *tracker) wait(ctx context.Context) error {
 	t.mu.Lock()
-	idle := t.idle
+	drained := t.drained
 	n := t.n
 	t.mu.Unlock()
 	if n == 0 {
 		return nil
 	}
 	select {
-	case <-idle:
+	case <-drained:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
