@@ -8,9 +8,10 @@
 // 127.0.0.1:8787 without the demo page.
 //
 // Routes: GET /health; with a bearer token, POST /api/orders, GET /api/stats
-// and GET /api/log; and three that show failure handling: GET /debug/panic,
-// GET /debug/crash (a panic that ends the Go program) and GET /debug/slow
-// (waits past the pipeline's timeout).
+// and GET /api/log; and some that show failure handling: GET /debug/panic
+// (in the handler, or ?in=middleware), GET /debug/crash (a panic that ends
+// the Go program), GET /debug/slow (waits past the pipeline's timeout) and
+// GET /debug/fail-later (a side effect that panics after the response).
 package main
 
 import (
@@ -50,6 +51,12 @@ func newPipeline(token func(context.Context) string) *worker.Pipeline {
 	mux.HandleFunc("GET /debug/panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("the /debug/panic route panics, as asked")
 	})
+	mux.HandleFunc("GET /debug/fail-later", func(w http.ResponseWriter, r *http.Request) {
+		worker.WaitUntil(r.Context(), func(context.Context) {
+			panic("a side effect of /debug/fail-later panics after the response")
+		})
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	})
 	mux.HandleFunc("GET /debug/crash", func(w http.ResponseWriter, r *http.Request) {
 		// A panic on a goroutine of one's own ends the Go program: the
 		// Worker answers 500 and starts a new runtime for the next request.
@@ -66,6 +73,12 @@ func newPipeline(token func(context.Context) string) *worker.Pipeline {
 
 	p := worker.New(mux, &worker.Options{Timeout: timeout, MaxBodyBytes: 64 << 10})
 	p.Middleware.AddListenerWithErr(setRequestID, "request-id")
+	p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
+		if r.URL.Path == "/debug/panic" && r.URL.Query().Get("in") == "middleware" {
+			panic("the debug middleware panics, as asked")
+		}
+		return nil
+	}, "debug")
 	p.Middleware.AddListenerWithErr(authenticate(token), "auth")
 	p.Middleware.AddListenerWithErr(limiter.allow, "rate-limit")
 	p.Middleware.AddListenerWithErr(validateOrder, "validate")
