@@ -158,9 +158,9 @@ func (e *PayloadError) Error() string {
 
 func article(kind string) string {
 	switch kind {
-	case "null":
+	case "null", "NaN":
 		return kind
-	case "array", "object":
+	case "array", "object", "infinite number":
 		return "an " + kind
 	}
 	return "a " + kind
@@ -181,6 +181,9 @@ func convert[T any](v any) (T, error) {
 		return t, nil
 	}
 	var t T
+	if v == nil && any(t) == nil {
+		return t, nil // null for an interface type such as any: a nil interface
+	}
 	switch p := any(&t).(type) {
 	case *int:
 		if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) <= 1<<53 {
@@ -241,8 +244,15 @@ func kindOf(v any) string {
 	case bool:
 		return "boolean"
 	case float64:
-		if v != math.Trunc(v) {
+		switch {
+		case math.IsNaN(v):
+			return "NaN"
+		case math.IsInf(v, 0):
+			return "infinite number"
+		case v != math.Trunc(v):
 			return "fractional number"
+		case math.Abs(v) > 1<<53:
+			return "number beyond ±2^53"
 		}
 		return "number"
 	case string:

@@ -116,6 +116,12 @@ func TestConvert(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 42, n)
 
+	v, err := convert[any](nil)
+	require.NoError(t, err, "null for an interface type")
+	assert.Nil(t, v)
+	_, err = convert[map[string]any](nil)
+	assert.Error(t, err, "null for a map type")
+
 	s, err := convert[string]("x")
 	require.NoError(t, err)
 	assert.Equal(t, "x", s)

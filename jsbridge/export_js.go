@@ -158,6 +158,8 @@ type Marshaler interface {
 }
 
 // toJS converts a Go payload for a JavaScript listener.
+var defineProperty = js.Global().Get("Object").Get("defineProperty")
+
 func toJS(v any) (js.Value, error) {
 	switch v := v.(type) {
 	case nil:
@@ -185,7 +187,11 @@ func toJS(v any) (js.Value, error) {
 			if err != nil {
 				return js.Undefined(), err
 			}
-			o.Set(k, jv)
+			if k == "__proto__" { // Set would replace the prototype
+				defineProperty.Invoke(o, k, map[string]any{"value": jv, "enumerable": true, "writable": true, "configurable": true})
+			} else {
+				o.Set(k, jv)
+			}
 		}
 		return o, nil
 	case Marshaler:

@@ -4,13 +4,11 @@
 // module's numeric exports, with payloads written into Go's memory.
 
 import { Writer } from './wire.js';
+import { Guard, NOT_ABORTABLE, isThenable, tryEmitOptions } from './signal.js';
 
 const KIND_NUMBER = 1, KIND_STRING = 2, KIND_WIRE = 3;
 
 const utf8 = new TextEncoder();
-
-// Listeners receive { signal } as second argument; emit passes one that never aborts.
-const NEVER = new AbortController().signal;
 
 /** Error for a Go listener's failure: message is the Go error text, name its kind, key its listener key. */
 export class GoError extends Error {
@@ -21,8 +19,14 @@ export class GoError extends Error {
 }
 
 export class Host {
-  /** @param {WebAssembly.Instance} instance */
-  constructor(instance) {
+  #resumePending = false;
+
+  /**
+   * @param {WebAssembly.Instance} instance
+   * @param {{ _resume(): void, exited: boolean }} go the wasm_exec.js Go that runs instance
+   */
+  constructor(instance, go) {
+    this.go = go;
     this.exports = instance.exports;
     this.writer = new Writer();
     this.signals = new Map(); // name -> Signal created in JavaScript
@@ -30,6 +34,7 @@ export class Host {
     this.exported = new Map(); // name -> GoSignal
     this.error = null;
     this.staged = undefined;
+    this.run = null; // the GoSignal.tryEmit whose call into Go runs now
     this.started = new Promise((resolve) => { this.resolveStarted = resolve; });
   }
 
@@ -78,8 +83,39 @@ export class Host {
     signal.addListener((payload) => this.check(this.cross(this.exports.es_call, id, payload)), key || undefined);
   }
 
+  /**
+   * Calls fn, a JavaScript listener of a Go signal, for Go. Go cannot wait
+   * for a promise: the tryEmit that called it awaits those its listeners
+   * return once Go is done, and emit reports their rejections.
+   */
+  callListener(fn, payload) {
+    const run = this.run;
+    const result = fn(payload, run?.context ?? NOT_ABORTABLE);
+    if (!isThenable(result)) return;
+    if (run) run.promises.push(result);
+    else result.then(undefined, (error) => console.error('edgesignals: a listener of a Go signal failed:', error));
+  }
+
+  /**
+   * Resumes Go once, soon. Goroutines left runnable by Go's exports (the
+   * garbage collector's, the finalizers that free the JavaScript values Go
+   * no longer holds) run only when Go is resumed, and Go resumes itself only
+   * for its own timers and callbacks: without this, a program that only
+   * calls exports would never free them. Called after every call into Go;
+   * costs one timer per macrotask.
+   */
+  resumeLater() {
+    if (this.#resumePending) return;
+    this.#resumePending = true;
+    setTimeout(() => {
+      this.#resumePending = false;
+      if (!this.go.exited) this.go._resume();
+    }, 0);
+  }
+
   /** Calls a Go export with payload, as a number, a string or wire bytes, and returns its status. */
   cross(fn, target, payload) {
+    this.resumeLater();
     if (typeof payload === 'number') return fn(target, KIND_NUMBER, payload, 0);
     if (typeof payload === 'string') {
       const n = this.writeString(payload);
@@ -136,7 +172,8 @@ export class GoSignal {
       throw new TypeError(`${method}: listener must be a function, got ${typeof fn}`);
     }
     const host = this.host;
-    host.staged = (payload) => fn(payload, { signal: NEVER });
+    host.staged = (payload) => host.callListener(fn, payload);
+    host.resumeLater();
     try {
       return host.exports.es_add(this.handle, this.#key(key, method), once);
     } finally {
@@ -151,10 +188,12 @@ export class GoSignal {
   }
 
   removeListener(key) {
+    this.host.resumeLater();
     return this.host.exports.es_remove(this.handle, this.#key(key, 'removeListener'));
   }
 
   reset() {
+    this.host.resumeLater();
     this.host.exports.es_reset(this.handle);
   }
 
@@ -175,8 +214,31 @@ export class GoSignal {
     this.host.check(this.host.cross(this.host.exports.es_emit, this.handle, payload));
   }
 
-  async tryEmit(payload, { signal } = {}) {
-    if (signal?.aborted) throw signal.reason;
-    this.host.check(this.host.cross(this.host.exports.es_try, this.handle, payload));
+  /**
+   * Runs the Go listeners (and the JavaScript ones, which Go calls) in Go,
+   * then waits for the promises the JavaScript listeners returned. Go
+   * listeners run to completion inside this call, so an abort or timeout can
+   * only stop the wait for those promises; an AbortSignal already aborted
+   * stops everything before Go is entered.
+   */
+  async tryEmit(payload, options) {
+    const { signal, timeout } = tryEmitOptions(options);
+    const guard = signal === undefined && timeout === undefined ? null : new Guard(signal, timeout);
+    const host = this.host;
+    const outer = host.run; // a listener may tryEmit on another Go signal
+    const run = (host.run = { context: guard === null ? NOT_ABORTABLE : { signal: guard.signal }, promises: [] });
+    try {
+      try {
+        host.check(host.cross(host.exports.es_try, this.handle, payload));
+      } finally {
+        host.run = outer;
+      }
+      if (run.promises.length > 0) {
+        const all = Promise.all(run.promises);
+        await (guard === null ? all : Promise.race([all, guard.aborted]));
+      }
+    } finally {
+      guard?.release();
+    }
   }
 }

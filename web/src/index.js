@@ -30,7 +30,7 @@ async function start(source) {
   const go = new globalThis.Go();
   const module = await compile(source ?? new URL('./edgesignals.wasm', import.meta.url));
   const instance = await WebAssembly.instantiate(module, go.importObject);
-  const host = new Host(instance);
+  const host = new Host(instance, go);
   globalThis[HOST_GLOBAL] = host;
   const exited = go.run(instance).then(() => {
     throw new Error('edgesignals: the Go program exited before it was ready');

@@ -41,7 +41,7 @@ const NO_ENTRIES = Object.freeze([]);
 
 // The context of every call that cannot be aborted (emit, and tryEmit without
 // a signal or timeout): one shared object, so that emit allocates nothing.
-const NOT_ABORTABLE = Object.freeze({ signal: new AbortController().signal });
+export const NOT_ABORTABLE = Object.freeze({ signal: new AbortController().signal });
 
 // setTimeout fires at once for longer delays.
 const MAX_TIMEOUT = 2 ** 31 - 1;
@@ -254,24 +254,7 @@ export class Signal {
    * @returns {Promise<void>} rejects with a TypeError for bad options
    */
   async tryEmit(payload, options) {
-    let signal;
-    let timeout;
-    if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        throw new TypeError(`tryEmit: options must be an object, got ${typeName(options)}`);
-      }
-      ({ signal, timeout } = options);
-      if (signal !== undefined && !isAbortSignal(signal)) {
-        throw new TypeError(`tryEmit: signal must be an AbortSignal, got ${typeName(signal)}`);
-      }
-      if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && timeout <= MAX_TIMEOUT)) {
-        const got = typeof timeout === 'number' ? String(timeout) : typeName(timeout);
-        throw new TypeError(`tryEmit: timeout must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT}, got ${got}`);
-      }
-      if (signal?.aborted) {
-        throw signal.reason;
-      }
-    }
+    const { signal, timeout } = tryEmitOptions(options);
     const entries = this.#entries;
     if (signal === undefined && timeout === undefined) {
       return this.#async ? this.#tryAll(entries, payload, null) : this.#tryInOrder(entries, payload, null);
@@ -380,6 +363,56 @@ export class Signal {
   }
 }
 
+/**
+ * Checks the options of a tryEmit: a TypeError if they are malformed, and
+ * the abort reason if options.signal is already aborted.
+ * @param {{signal?: AbortSignal, timeout?: number} | undefined} options
+ */
+export function tryEmitOptions(options) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`tryEmit: options must be an object, got ${typeName(options)}`);
+  }
+  const { signal, timeout } = options;
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    throw new TypeError(`tryEmit: signal must be an AbortSignal, got ${typeName(signal)}`);
+  }
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && timeout <= MAX_TIMEOUT)) {
+    const got = typeof timeout === 'number' ? String(timeout) : typeName(timeout);
+    throw new TypeError(`tryEmit: timeout must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT}, got ${got}`);
+  }
+  if (signal?.aborted) throw signal.reason;
+  return { signal, timeout };
+}
+
+// Callbacks waiting for an AbortSignal, behind one 'abort' listener per
+// signal: Node warns once an AbortSignal has more than 10 listeners, and many
+// pending tryEmits may share one options.signal.
+const abortWatchers = new WeakMap();
+
+/** Calls callback when signal aborts; returns the function that stops that. */
+function onAbort(signal, callback) {
+  let watcher = abortWatchers.get(signal);
+  if (watcher === undefined) {
+    const callbacks = new Set();
+    const listener = () => {
+      abortWatchers.delete(signal);
+      for (const cb of callbacks) cb();
+    };
+    watcher = { callbacks, listener };
+    abortWatchers.set(signal, watcher);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  watcher.callbacks.add(callback);
+  return () => {
+    watcher.callbacks.delete(callback);
+    if (watcher.callbacks.size === 0 && abortWatchers.get(signal) === watcher) {
+      abortWatchers.delete(signal);
+      signal.removeEventListener('abort', watcher.listener);
+    }
+  };
+}
+
 // Guard turns the signal and timeout options of one tryEmit into the one
 // AbortSignal its listeners get, and a promise that rejects when that signal
 // aborts. release() removes the timer and the listener on options.signal, so
@@ -389,9 +422,9 @@ export class Signal {
 // microseconds, which is why a guard makes only what it needs: without a
 // timeout the listeners get options.signal itself, and the guard listens to it
 // only once a listener returns a promise that must be raced against it.
-class Guard {
+export class Guard {
   #outer;
-  #onOuterAbort;
+  #stopWatching;
   #controller;
   #timer;
   #aborted;
@@ -435,8 +468,7 @@ class Guard {
   }
 
   #watchOuter() {
-    this.#onOuterAbort = () => this.#abort(this.#outer.reason);
-    this.#outer.addEventListener('abort', this.#onOuterAbort, { once: true });
+    this.#stopWatching = onAbort(this.#outer, () => this.#abort(this.#outer.reason));
   }
 
   // Every abort passes here (the controller is the guard's alone), so the
@@ -448,7 +480,7 @@ class Guard {
 
   release() {
     clearTimeout(this.#timer);
-    if (this.#onOuterAbort !== undefined) this.#outer.removeEventListener('abort', this.#onOuterAbort);
+    this.#stopWatching?.();
   }
 }
 
@@ -470,7 +502,7 @@ function indexOfKey(entries, key) {
   return -1;
 }
 
-function isThenable(value) {
+export function isThenable(value) {
   return value != null && typeof value.then === 'function';
 }
 

@@ -117,6 +117,6 @@ function isPlainObject(v) {
 
 function describe(v) {
   if (v === undefined) return 'undefined';
-  if (typeof v === 'object') return `a ${v.constructor?.name ?? 'non-plain'} object`;
-  return `a ${typeof v}`;
+  const kind = typeof v === 'object' ? `${v.constructor?.name ?? 'non-plain'} object` : typeof v;
+  return (/^[AEIOU]/i.test(kind) ? 'an ' : 'a ') + kind;
 }

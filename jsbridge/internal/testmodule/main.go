@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strconv"
 
 	"github.com/edgesignals/edgesignals/jsbridge"
@@ -43,6 +44,20 @@ func main() {
 
 	// "go.async" is an AsyncSignal with no Go listeners of its own.
 	jsbridge.Export("go.async", signals.New[map[string]any]())
+
+	// "go.echo" hands every payload, as Go received it, on to "go.echoed":
+	// a round trip through both conversions.
+	echoed := signals.NewSync[any]()
+	echo := signals.NewSync[any]()
+	echo.AddListener(func(ctx context.Context, v any) { echoed.Emit(ctx, v) }, "echo")
+	jsbridge.Export("go.echo", echo)
+	jsbridge.Export("go.echoed", echoed)
+
+	// "go.gc" runs a full garbage collection, so that tests can count the
+	// JavaScript values Go still holds.
+	gc := signals.NewSync[any]()
+	gc.AddListener(func(context.Context, any) { runtime.GC() }, "gc")
+	jsbridge.Export("go.gc", gc)
 
 	// Go listeners of JavaScript signals: "texts" takes strings and fails on
 	// "fail"; "bytes" takes Uint8Arrays and fails on empty ones.
