@@ -19,7 +19,7 @@ export class GoError extends Error {
 }
 
 export class Host {
-  #resumePending = false;
+  #resumeAt = -Infinity; // when the pending resume was scheduled
 
   /**
    * @param {WebAssembly.Instance} instance
@@ -102,13 +102,16 @@ export class Host {
    * no longer holds) run only when Go is resumed, and Go resumes itself only
    * for its own timers and callbacks: without this, a program that only
    * calls exports would never free them. Called after every call into Go;
-   * costs one timer per macrotask.
+   * costs one timer per macrotask. A timer pending for over a second was
+   * dropped (Workers cancels the timers of a request once it is answered)
+   * and is replaced.
    */
   resumeLater() {
-    if (this.#resumePending) return;
-    this.#resumePending = true;
+    const now = Date.now();
+    if (now - this.#resumeAt < 1000) return;
+    this.#resumeAt = now;
     setTimeout(() => {
-      this.#resumePending = false;
+      this.#resumeAt = -Infinity;
       if (!this.go.exited) this.go._resume();
     }, 0);
   }

@@ -10,7 +10,8 @@ import { Host, GoSignal, GoError } from './bridge.js';
 
 export { Signal, GoSignal, GoError };
 
-const HOST_GLOBAL = '__edgesignals_host'; // where jsbridge.Serve takes the host from
+const HOST_GLOBAL = '__edgesignals_host';
+const NODE_FS = 'node:fs/promises'; // where jsbridge.Serve takes the host from
 
 let loading = Promise.resolve(); // loads one module at a time, since they share HOST_GLOBAL
 
@@ -51,7 +52,9 @@ async function compile(source) {
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
   const url = source instanceof URL ? source : new URL(String(source), import.meta.url);
   if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
+    // fetch() cannot read files in Node. The module name is a variable so
+    // that bundlers for the browser or Workers leave this import alone.
+    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS);
     return WebAssembly.compile(await readFile(url));
   }
   const response = await fetch(url);

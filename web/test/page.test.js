@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { serveWeb } from '../demo/serve.js';
 
@@ -16,12 +17,36 @@ const SCRIPT_PAGE = `<!doctype html>
 <script src="/src/edgesignals.js"></script></head><body></body></html>`;
 const BLANK_PAGE = '<!doctype html><html><head><link rel="icon" href="data:,"></head><body></body></html>';
 
+// An app that imports the package by name, bundled by esbuild for the
+// browser as a bundler user would: through the package's exports map.
+const BUNDLE = await esbuild.build({
+  stdin: {
+    contents: `import { load, GoError } from 'edgesignals';
+      const es = await load(new URL('/src/edgesignals.wasm', location.href));
+      const orders = es.createSignal({ name: 'orders' });
+      const err = await orders.tryEmit({ item: 'tea', quantity: 0, email: 'a@b.c' }).catch((e) => e);
+      window.outcome = { isGoError: err instanceof GoError, message: err.message, keys: orders.keys() };`,
+    resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+    sourcefile: 'app.js',
+  },
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  write: false,
+  logLevel: 'silent',
+});
+const BUNDLE_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script type="module">${BUNDLE.outputFiles[0].text.replaceAll('</script', '<\\/script')}</script></head><body></body></html>`;
+
 let server;
 let origin;
 let browser;
 
 before(async () => {
-  ({ server, origin } = await serveWeb({ pages: { '/script-build.html': SCRIPT_PAGE, '/blank.html': BLANK_PAGE } }));
+  ({ server, origin } = await serveWeb({
+    pages: { '/script-build.html': SCRIPT_PAGE, '/blank.html': BLANK_PAGE, '/bundle.html': BUNDLE_PAGE },
+  }));
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
@@ -176,5 +201,18 @@ test('the <script> build defines EdgeSignals.load, and Go rejects a bad order', 
     const allowed = ['EdgeSignals', 'Go', '__edgesignals_host', 'fs', 'path', 'process'];
     const extra = (await added()).filter((n) => !allowed.includes(n));
     assert.deepEqual(extra, [], 'globals beyond EdgeSignals and those of wasm_exec.js');
+  });
+});
+
+test('an app bundled by esbuild for the browser imports the package by name', { timeout: 20000 }, async () => {
+  assert.deepEqual(BUNDLE.warnings, []);
+  await withPage(async (page) => {
+    await page.goto(`${origin}/bundle.html`);
+    await page.waitForFunction(() => window.outcome !== undefined);
+    assert.deepEqual(await page.evaluate(() => window.outcome), {
+      isGoError: true,
+      message: 'order: quantity must be a whole number from 1 to 10',
+      keys: ['go:validate'],
+    });
   });
 });
