@@ -147,8 +147,11 @@ dev: worker $(WORKERD)
 BENCH_RUNS ?= 7
 BENCH_DIR := $(TMPDIR)/bench
 # go_bench(benchtime, output file): one run of the Go suite.
+# bench/peers holds the EventBus comparison, in the bench module.
 go_bench = go test -run '^$$' -bench 'Sync|Async|AddRemove' -benchmem -benchtime $(1) -cpu 1 ./signals/ > $(2) && \
-	go test -run '^$$' -bench 'ParallelEmit' -benchmem -benchtime $(1) -cpu 1,2,8 ./signals/ >> $(2)
+	go test -run '^$$' -bench 'ParallelEmit' -benchmem -benchtime $(1) -cpu 1,2,8 ./signals/ >> $(2) && \
+	(cd bench && go test -run '^$$' -bench 'Peer(Emit|AsyncEmit)$$' -benchmem -benchtime $(1) -cpu 1 ./peers/ && \
+	go test -run '^$$' -bench 'PeerParallelEmit' -benchmem -benchtime $(1) -cpu 1,2,8 ./peers/) >> $(2)
 
 bench: bench-go bench-js bench-edge
 

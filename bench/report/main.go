@@ -12,6 +12,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -62,6 +63,12 @@ func main() {
 	}
 	write(w, rs, header, flag.NArg())
 	w.Write(kept)
+	if *out != "" && *out != os.DevNull {
+		chart := filepath.Join(filepath.Dir(*out), "bench-go.svg")
+		if err := os.WriteFile(chart, []byte(peersChart(rs)), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
 }
 
 // othersMarker starts the part of the report that other suites write (the
@@ -230,6 +237,8 @@ func write(w io.Writer, rs results, header []string, runs int) {
 	}
 	p("")
 
+	writePeers(p, rs)
+
 	p("## Go: adding and removing a listener")
 	p("")
 	p("One `AddListener` plus one `RemoveListener` of a keyed listener on a signal that already has n.")
@@ -255,4 +264,76 @@ func verdict(met bool) string {
 		return "met"
 	}
 	return "**missed**"
+}
+
+// writePeers writes the comparison with EventBus (bench/peers).
+func writePeers(p func(string, ...any), rs results) {
+	p("## Go: against EventBus")
+	p("")
+	p("![signals and EventBus against the plain loop](bench-go.svg)")
+	p("")
+	p("`github.com/asaskevich/EventBus`, a widely used Go event bus, measured by `bench/peers` (a module")
+	p("of its own, so that EventBus never becomes a dependency of the library) against the plain loop above,")
+	p("in the same process. EventBus calls its handlers through `reflect.Value.Call` and holds a mutex while it")
+	p("publishes; it has no error-returning publish, so TryEmit is set against the same Publish.")
+	p("")
+	p("| sync, per emit | plain loop | signals Emit | signals TryEmit | EventBus Publish | Emit / plain | EventBus / plain | EventBus / Emit |")
+	p("|---|---|---|---|---|---|---|---|")
+	for _, n := range sizes {
+		name := func(who string) string { return fmt.Sprintf("BenchmarkPeerEmit/%s/n=%d", who, n) }
+		plain, _ := rs.median(name("plain"))
+		emit, _ := rs.median(name("signals"))
+		try, _ := rs.median(name("signals-TryEmit"))
+		bus, _ := rs.median(name("EventBus"))
+		p("| n=%d | %s | %s | %s | %s | %.2fx | %s | %s |", n, ns(plain), ns(emit), ns(try), ns(bus),
+			rs.ratio(name("signals"), name("plain")), ratio(rs.ratio(name("EventBus"), name("plain"))),
+			ratio(rs.ratio(name("EventBus"), name("signals"))))
+	}
+	p("")
+	p("| async, emit and wait | go statements + WaitGroup | signals Emit + Wait | EventBus Publish + WaitAsync | signals / go | EventBus / go | EventBus / signals |")
+	p("|---|---|---|---|---|---|---|")
+	for _, n := range sizes {
+		name := func(who string) string { return fmt.Sprintf("BenchmarkPeerAsyncEmit/%s/n=%d", who, n) }
+		base, _ := rs.median(name("go-statement"))
+		sig, _ := rs.median(name("signals"))
+		bus, _ := rs.median(name("EventBus"))
+		p("| n=%d | %s | %s | %s | %.2fx | %s | %s |", n, ns(base), ns(sig), ns(bus),
+			rs.ratio(name("signals"), name("go-statement")), ratio(rs.ratio(name("EventBus"), name("go-statement"))),
+			ratio(rs.ratio(name("EventBus"), name("signals"))))
+	}
+	p("")
+	p("| parallel, 10 listeners | signals | EventBus | EventBus / signals |")
+	p("|---|---|---|---|")
+	for _, cpu := range []int{1, 2, 8} {
+		suffix := ""
+		if cpu > 1 {
+			suffix = fmt.Sprintf("-%d", cpu)
+		}
+		sig, _ := rs.median("BenchmarkPeerParallelEmit/signals" + suffix)
+		bus, _ := rs.median("BenchmarkPeerParallelEmit/EventBus" + suffix)
+		p("| -cpu %d | %s | %s | %s |", cpu, ns(sig), ns(bus),
+			ratio(rs.ratio("BenchmarkPeerParallelEmit/EventBus"+suffix, "BenchmarkPeerParallelEmit/signals"+suffix)))
+	}
+	p("")
+}
+
+// peersChart draws signals and EventBus against their baselines.
+func peersChart(rs results) string {
+	var groups []group
+	for _, n := range sizes {
+		name := func(who string) string { return fmt.Sprintf("BenchmarkPeerEmit/%s/n=%d", who, n) }
+		groups = append(groups, group{fmt.Sprintf("sync emit, n=%d", n), []bar{
+			{"signals", rs.ratio(name("signals"), name("plain"))},
+			{"EventBus", rs.ratio(name("EventBus"), name("plain"))},
+		}})
+	}
+	for _, n := range sizes {
+		name := func(who string) string { return fmt.Sprintf("BenchmarkPeerAsyncEmit/%s/n=%d", who, n) }
+		groups = append(groups, group{fmt.Sprintf("async emit + wait, n=%d", n), []bar{
+			{"signals", rs.ratio(name("signals"), name("go-statement"))},
+			{"EventBus", rs.ratio(name("EventBus"), name("go-statement"))},
+		}})
+	}
+	return ratioChart("Go: signals and EventBus",
+		"time per emit as a ratio to the plain loop (sync) or to go statements (async), same run; log scale", groups)
 }

@@ -9,7 +9,9 @@
 // between the markers, and appends markers and section if there are none.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { barChart } from './chart.js';
 
 export const START = '<!-- js-bench:start -->';
 export const END = '<!-- js-bench:end -->';
@@ -106,6 +108,8 @@ function emitSection(emit, target) {
   return [
     '### JavaScript: sync emit, JavaScript listeners',
     '',
+    '![sync emit: each library against eventemitter3](bench-js-emit.svg)',
+    '',
     'One emit on a signal whose listeners each increment a counter (the run checks every call happened). ' +
       "emittery's `emit` is async: the not-awaited row times a loop of emits plus the wait for the last one, " +
       'which settles after all the others. Target: edgesignals at most 3x eventemitter3 with 1 and 10 listeners.',
@@ -125,6 +129,8 @@ function tryEmitSection(tryEmit) {
   ]);
   return [
     '### JavaScript: awaited emit',
+    '',
+    `![awaited emit: each library against ${base}](bench-js-await.svg)`,
     '',
     '`await` of one emit on a sync signal, the same trivial listeners; no target.',
     '',
@@ -209,6 +215,31 @@ function sizeSection(size, target) {
   ].join('\n');
 }
 
+// --- charts ---
+
+/** The SVG charts of the section, by file name (written next to the report). */
+function charts(doc) {
+  const chart = (title, data, baseline) => {
+    const counts = Object.keys(data);
+    const ids = Object.keys(data[counts[0]]).filter((id) => id !== 'baseline');
+    return barChart({
+      title,
+      note: `time per emit as a ratio to ${data[counts[0]][baseline].label} in the same run (log scale; median of runs)`,
+      groups: counts.map((k) => ({
+        label: `${k} listener${k === '1' ? '' : 's'}`,
+        bars: ids.map((id) => ({ series: data[k][id].label, value: data[k][id].vsBaseline.median })),
+      })),
+      format: ratio,
+      log: true,
+      reference: 1,
+    });
+  };
+  return {
+    'bench-js-emit.svg': chart('JavaScript: sync emit', doc.emit, doc.emit[Object.keys(doc.emit)[0]].baseline),
+    'bench-js-await.svg': chart('JavaScript: awaited emit', doc.tryEmit, doc.tryEmit[Object.keys(doc.tryEmit)[0]].baseline),
+  };
+}
+
 // --- the file ---
 
 /** Returns text with section between the markers, or appended if they are missing. */
@@ -230,6 +261,9 @@ function main() {
   const doc = JSON.parse(readFileSync(input, 'utf8'));
   const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
   writeFileSync(out, splice(old, render(doc)));
+  for (const [name, svg] of Object.entries(charts(doc))) {
+    if (out !== '/dev/null') writeFileSync(join(dirname(out), name), svg);
+  }
   console.error(`bench: wrote the JavaScript section of ${out}`);
 }
 

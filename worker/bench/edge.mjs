@@ -11,7 +11,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { barChart } from '../../web/bench/chart.js';
 import { freePort, startWorkerd } from '../test/workerd.js';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -111,6 +113,8 @@ github.com/syumai/workers' own glue, which starts a Go runtime for every request
 machine (${os.cpus().length} cores, shared with workerd): latency with 1 connection, throughput with 16 connections
 on 2 threads, ${seconds} s each, GET /health. Node ${process.version}.
 
+![p50 latency](bench-edge-latency.svg) ![throughput](bench-edge-throughput.svg)
+
 | figure | example | plain JS | stock glue | ratio | target |
 |---|---|---|---|---|---|
 | p50 latency, GET /health | ${ms(p50)} | ${ms(med((r) => r.latency.plain))} | ${ms(med((r) => r.latency.stock))} | ${x(p50Ratio)} plain | ≤ 1 ms: ${verdict(p50 <= 1)}; ≤ 4x plain: ${verdict(p50Ratio <= 4)} |
@@ -118,7 +122,22 @@ on 2 threads, ${seconds} s each, GET /health. Node ${process.version}.
 | cold start: workerd start to first 200 | ${ms(cold)} | | | | ≤ 500 ms: ${verdict(cold <= 500)} |
 ${END}`;
 
+const LABELS = { example: 'example (pooled Go)', plain: 'plain JavaScript', stock: 'stock syumai glue' };
+const chart = (title, note, value, format) =>
+  barChart({
+    title,
+    note,
+    groups: [{ label: 'GET /health', bars: TARGETS.map((t) => ({ series: LABELS[t], value: med((r) => value(r, t)) })) }],
+    format,
+    log: true,
+  });
+const charts = {
+  'bench-edge-latency.svg': chart('Edge: p50 latency', 'milliseconds, 1 connection (log scale; median of runs)', (r, t) => r.latency[t], ms),
+  'bench-edge-throughput.svg': chart('Edge: throughput', 'requests per second, 16 connections (log scale; median of runs)', (r, t) => r.rps[t], rps),
+};
+
 if (out !== '/dev/null') {
+  for (const [name, svg] of Object.entries(charts)) writeFileSync(join(dirname(out), name), svg);
   const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
   const at = old.indexOf(START);
   const end = old.indexOf(END);
