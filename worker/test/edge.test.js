@@ -94,25 +94,12 @@ test('invalid input: 400 with the rejected field', async () => {
   }
 });
 
-test('a body over the limit: 413, read or declared', async () => {
+test('a body over the limit: 413', async () => {
   const big = JSON.stringify({ ...ORDER, item: 'x'.repeat(70_000) });
   assert.deepEqual(await json(await call('/api/orders', { method: 'POST', body: big }), 413), {
     error: 'Request Entity Too Large',
   });
-  // A streamed body has no length up front: the glue stops reading it.
-  const stream = new ReadableStream({
-    start(controller) {
-      for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(8192)));
-      controller.close();
-    },
-  });
-  const response = await fetch(base + '/api/orders', {
-    method: 'POST',
-    body: stream,
-    duplex: 'half',
-    headers: { authorization: `Bearer ${TOKEN}`, 'x-client-id': 'streamer' },
-  });
-  assert.equal(response.status, 413);
+  // A body without a declared length: see hostile.test.js.
 });
 
 test('per-client rate limit: 429 with Retry-After, other clients unaffected', async () => {

@@ -84,23 +84,36 @@ for (const [name, bytes, statuses, options] of cases) {
   });
 }
 
-test('a streamed 10 MB body: 413 without reading it all, then the next request works', async () => {
-  let sent = 0;
-  const body = new ReadableStream({
-    pull(controller) {
-      if (sent >= 10 << 20) return controller.close();
-      sent += 64 << 10;
-      controller.enqueue(new Uint8Array(64 << 10));
-    },
+test('a chunked 10 MB body: 413 once past the limit, then the next request works', async () => {
+  // Over a raw socket, so that the answer is read even though the server
+  // stops reading the body and may close while the client still sends.
+  const status = await new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    let sent = 0;
+    const chunk = `4000\r\n${'x'.repeat(0x4000)}\r\n`;
+    const send = () => {
+      while (sent < 10 << 20 && !socket.destroyed) {
+        sent += 0x4000;
+        if (!socket.write(chunk)) return socket.once('drain', send);
+      }
+      if (!socket.destroyed) socket.write('0\r\n\r\n');
+    };
+    socket.on('data', (d) => {
+      data += d;
+      const m = data.match(/^HTTP\/1\.1 (\d{3})/);
+      if (m) {
+        socket.destroy();
+        resolve(Number(m[1]));
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(Number(data.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0)));
+    socket.write(`POST /api/orders HTTP/1.1\r\nHost: x\r\n${AUTH}Transfer-Encoding: chunked\r\n\r\n`);
+    send();
   });
-  const response = await fetch(base + '/api/orders', {
-    method: 'POST',
-    body,
-    duplex: 'half',
-    headers: { authorization: 'Bearer dev-token', 'x-client-id': 'streamer' },
-  }).catch(() => null); // workerd may close the connection while the client still sends
-  if (response) assert.equal(response.status, 413);
-  await healthy('a streamed 10 MB body');
+  assert.equal(status, 413);
+  await healthy('a chunked 10 MB body');
 });
 
 for (const [name, path, status] of [
