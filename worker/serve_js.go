@@ -60,9 +60,9 @@ func workerBuffer(size int32) uint32 {
 }
 
 // serve serves one request and reports to js/worker.mjs: respond(ptr, head
-// length, body length, status) with "name\nvalue\n" lines and the body at
-// ptr, then, once all its work is over, WaitUntil tasks included, a second
-// respond with no arguments.
+// length, body length, status, finished) with "name\nvalue\n" lines and the
+// body at ptr, then, unless finished was true, respond() with no arguments
+// once all its work is over, WaitUntil tasks included.
 func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.CancelCauseFunc, err error) {
 	defer cancel(context.Canceled)
 	out := &response{header: http.Header{}}
@@ -82,10 +82,17 @@ func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.Cancel
 	head := msg.Len()
 	msg.Write(out.body.Bytes())
 	b := msg.Bytes()
-	respond.Invoke(uintptr(unsafe.Pointer(unsafe.SliceData(b))), head, len(b)-head, out.status)
+	// Done listeners and WaitUntil tasks that need no JavaScript finish
+	// before Go returns to JavaScript anyway: let them run now, so that one
+	// call can hand over the response and say the work is over.
+	runtime.Gosched()
+	finished := p.idle()
+	respond.Invoke(uintptr(unsafe.Pointer(unsafe.SliceData(b))), head, len(b)-head, out.status, finished)
 	runtime.KeepAlive(b)
-	p.Wait(context.Background())
-	respond.Invoke()
+	if !finished {
+		p.Wait(context.Background())
+		respond.Invoke()
+	}
 }
 
 // newRequest reads a request from what js/worker.mjs wrote to buf: head

@@ -62,14 +62,16 @@ class Runtime {
         finish();
       };
       this.request = {
-        // respond(ptr, headLength, bodyLength, status) sends the response
-        // Go wrote to its memory; respond() says the work is over.
-        respond: (ptr, headLength, bodyLength, status) => {
+        // respond(ptr, headLength, bodyLength, status, finished) sends the
+        // response Go wrote to its memory; respond() or finished says the
+        // request's work is over.
+        respond: (ptr, headLength, bodyLength, status, finished) => {
           if (ptr === undefined) return end();
           clearTimeout(timer);
           const memory = new Uint8Array(this.exports.mem.buffer, ptr, headLength + bodyLength);
           const head = utf8.decoder.decode(memory.subarray(0, headLength));
           resolve(toResponse(status, head, bodyLength ? memory.slice(headLength) : null));
+          if (finished) end();
         },
         // The Go program exited (a panic nobody recovered): answer 500.
         fail: () => {
