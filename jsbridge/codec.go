@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -49,6 +50,29 @@ func decode(buf []byte) (any, error) {
 type decoder struct {
 	buf []byte
 	off int
+}
+
+// keys holds the object keys decoded so far, so that the keys that payloads
+// repeat (most of them) are not allocated again for every payload. It stops
+// growing at maxKeys entries.
+var keys = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
+const maxKeys, maxKeyLen = 1024, 64
+
+func key(b []byte) string {
+	keys.Lock()
+	defer keys.Unlock()
+	if k, ok := keys.m[string(b)]; ok { // a lookup that does not allocate
+		return k
+	}
+	k := string(b)
+	if len(keys.m) < maxKeys && len(k) <= maxKeyLen {
+		keys.m[k] = k
+	}
+	return k
 }
 
 func (d *decoder) value(depth int) (any, error) {
@@ -112,7 +136,7 @@ func (d *decoder) value(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if m[string(k)], err = d.value(depth + 1); err != nil {
+			if m[key(k)], err = d.value(depth + 1); err != nil {
 				return nil, err
 			}
 		}

@@ -9,6 +9,9 @@ const MAX_DEPTH = 1000;
 
 const utf8 = new TextEncoder();
 
+// Strings up to this many UTF-16 units are tried as ASCII first.
+const SHORT = 64;
+
 /** A growable byte buffer, reused from payload to payload. */
 export class Writer {
   constructor() {
@@ -55,9 +58,23 @@ export class Writer {
     this.#room(4 + s.length * 3);
     const at = this.length;
     this.length += 4;
-    const { written } = utf8.encodeInto(s, this.bytes.subarray(this.length));
-    this.view.setUint32(at, written, true);
-    this.length += written;
+    const written = s.length <= SHORT ? this.#ascii(s) : -1;
+    this.length += written >= 0 ? written : utf8.encodeInto(s, this.bytes.subarray(this.length)).written;
+    this.view.setUint32(at, this.length - at - 4, true);
+  }
+
+  // Writes a short ASCII string byte by byte, which beats a call to
+  // encodeInto for the short keys and values most payloads hold. Returns -1,
+  // having written nothing that counts, if s is not ASCII.
+  #ascii(s) {
+    const bytes = this.bytes;
+    const at = this.length;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return -1;
+      bytes[at + i] = c;
+    }
+    return s.length;
   }
 
   #value(v, depth) {
