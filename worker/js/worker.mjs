@@ -52,7 +52,7 @@ class Runtime {
     let finish;
     const done = new Promise((resolve) => (finish = resolve));
     // The pipeline's Timeout, kept here rather than as a Go timer (see
-    // withTimeout in timeout.go).
+    // withTimeout in worker/timeout.go).
     const { timeout } = this.context.binding;
     const timer = timeout > 0 ? setTimeout(() => this.context.binding.expire(), timeout) : undefined;
     const response = new Promise((resolve) => {
@@ -112,7 +112,7 @@ function toResponse(status, head, body) {
 }
 
 function errorResponse(status) {
-  const text = { 400: "Bad Request", 413: "Content Too Large", 500: "Internal Server Error" }[status];
+  const text = { 400: "Bad Request", 500: "Internal Server Error" }[status];
   return Response.json({ error: text }, { status });
 }
 
@@ -143,7 +143,15 @@ async function readBody(request, limit) {
 export function goFetch(module) {
   const idle = [];
   return async function fetch(request, env, ctx) {
-    const rt = idle.pop() ?? (await Runtime.start(module, env, ctx));
+    let rt = idle.pop();
+    if (rt === undefined) {
+      try {
+        rt = await Runtime.start(module, env, ctx);
+      } catch (error) {
+        console.error("worker:", error);
+        return errorResponse(500); // the Go program did not start
+      }
+    }
     let body;
     try {
       body = await readBody(request, rt.context.binding.maxBodyBytes);
