@@ -48,7 +48,8 @@ func payload(kind int32, num float64, n int32) (any, error) {
 	return nil, errors.New("jsbridge: unknown payload kind")
 }
 
-// listener is a Go listener of a JavaScript signal, as Listen registered it.
+// listener is a Go listener of a JavaScript signal, as Listen or
+// ListenAsync registered it.
 type listener struct {
 	key  string
 	call func(context.Context, any) error
@@ -65,7 +66,24 @@ var (
 // JavaScript has created it yet or not. The optional key names it there, as
 // with any keyed listener. Payloads that do not convert to T reach
 // JavaScript as a TypeError and fn is not called.
+//
+// fn runs inside the emitting JavaScript call, so it must not wait for
+// JavaScript (timers, fetch, promises): use ListenAsync for that.
 func Listen[T any](name string, fn signals.SignalListenerErr[T], key ...string) {
+	listen(name, fn, false, key)
+}
+
+// ListenAsync is Listen for a listener that may wait: on timers, or on
+// JavaScript through syscall/js callbacks. fn runs on a goroutine of its
+// own, and JavaScript sees it as an async listener: tryEmit awaits it in its
+// place among the signal's listeners, and an abort or timeout of the tryEmit
+// cancels fn's context. Entering Go this way costs microseconds more than
+// Listen's direct call.
+func ListenAsync[T any](name string, fn signals.SignalListenerErr[T], key ...string) {
+	listen(name, fn, true, key)
+}
+
+func listen[T any](name string, fn signals.SignalListenerErr[T], async bool, key []string) {
 	id := len(listeners)
 	k := ""
 	if len(key) > 0 {
@@ -81,7 +99,7 @@ func Listen[T any](name string, fn signals.SignalListenerErr[T], key ...string) 
 		}
 		return nil
 	}})
-	whenServed(func() { host.Call("listen", name, id, k) })
+	whenServed(func() { host.Call("listen", name, id, k, async) })
 }
 
 func whenServed(f func()) {
@@ -100,12 +118,59 @@ func esCall(id, kind int32, num float64, n int32) int32 {
 	l := listeners[id]
 	v, err := payload(kind, num, n)
 	if err == nil {
-		err = guard(func() error { return l.call(context.Background(), v) })
+		err = l.run(context.Background(), v)
 	}
+	return fail(err)
+}
+
+// run calls the listener with v, turning a panic into an error.
+func (l listener) run(ctx context.Context, v any) error {
+	err := guard(func() error { return l.call(ctx, v) })
 	if pe, ok := err.(*signals.PanicError); ok {
 		pe.Key = l.key // guard cannot know it
 	}
-	return fail(err)
+	return err
+}
+
+// running holds the cancel functions of the ListenAsync calls in progress,
+// by the number JavaScript gave the call. Only exports and the goroutines
+// they start touch it, one at a time: js/wasm has one thread, and none of
+// them blocks while using it.
+var running = map[int32]context.CancelFunc{}
+
+// es_call_async starts a ListenAsync listener on a goroutine, with the
+// payload decoded now (the buffer is reused by the next call). The goroutine
+// runs once JavaScript resumes Go; it reports with host.settle(call, status).
+//
+//go:wasmexport es_call_async
+func esCallAsync(id, call, kind int32, num float64, n int32) int32 {
+	if id < 0 || int(id) >= len(listeners) {
+		return fail(errors.New("jsbridge: no Go listener with that id"))
+	}
+	l := listeners[id]
+	v, err := payload(kind, num, n)
+	if err != nil {
+		return fail(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	running[call] = cancel
+	go func() {
+		err := l.run(ctx, v)
+		cancel()
+		delete(running, call)
+		host.Call("settle", call, fail(err))
+	}()
+	return 0
+}
+
+// es_cancel cancels the context of a ListenAsync call: its tryEmit was
+// aborted or timed out.
+//
+//go:wasmexport es_cancel
+func esCancel(call int32) {
+	if cancel := running[call]; cancel != nil {
+		cancel()
+	}
 }
 
 // guard runs f and turns its panic into an error, because a panic that

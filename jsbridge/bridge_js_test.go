@@ -78,9 +78,11 @@ func TestListenBeforeAndAfterConnect(t *testing.T) {
 	h := newFakeHost(t)
 	js.Global().Set(hostGlobal, h.obj)
 	connect()
-	assert.Equal(t, []string{"early", "0", "k1"}, h.last("listen"), "registered before connect, told at connect")
+	assert.Equal(t, []string{"early", "0", "k1", "false"}, h.last("listen"), "registered before connect, told at connect")
 	Listen("late", func(context.Context, string) error { return nil })
-	assert.Equal(t, []string{"late", "1", ""}, h.last("listen"))
+	assert.Equal(t, []string{"late", "1", "", "false"}, h.last("listen"))
+	ListenAsync("waits", func(context.Context, string) error { return nil })
+	assert.Equal(t, []string{"waits", "2", "", "true"}, h.last("listen"))
 }
 
 func TestCallGoListener(t *testing.T) {

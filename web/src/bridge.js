@@ -20,6 +20,8 @@ export class GoError extends Error {
 
 export class Host {
   #resumeAt = -Infinity; // when the pending resume was scheduled
+  #calls = 0; // numbers the calls of ListenAsync listeners
+  #running = new Map(); // call number -> { resolve, reject } of its promise
 
   /**
    * @param {WebAssembly.Instance} instance
@@ -40,8 +42,8 @@ export class Host {
 
   // --- called by Go ---
 
-  listen(name, id, key) {
-    const entry = { id, key };
+  listen(name, id, key, async) {
+    const entry = { id, key, async };
     const list = this.goListeners.get(name) ?? [];
     list.push(entry);
     this.goListeners.set(name, list);
@@ -63,6 +65,16 @@ export class Host {
     if (key) this.error.key = key;
   }
 
+  /** A ListenAsync listener's call ended: status 0 is success, else this.error says why. */
+  settle(call, status) {
+    const run = this.#running.get(call);
+    this.#running.delete(call);
+    if (status === 0) return run.resolve();
+    const error = this.error;
+    this.error = null;
+    run.reject(error);
+  }
+
   keys(joined) {
     this.lastKeys = joined === '' ? [] : joined.split('\0');
   }
@@ -79,8 +91,35 @@ export class Host {
     for (const entry of this.goListeners.get(name) ?? []) this.attach(signal, entry);
   }
 
-  attach(signal, { id, key }) {
-    signal.addListener((payload) => this.check(this.cross(this.exports.es_call, id, payload)), key || undefined);
+  attach(signal, { id, key, async }) {
+    const listener = async
+      ? (payload, context) => this.callAsync(id, payload, context.signal)
+      : (payload) => this.check(this.cross(this.exports.es_call, id, payload));
+    signal.addListener(listener, key || undefined);
+  }
+
+  /**
+   * Starts the ListenAsync listener id on a goroutine and returns a promise
+   * of its end. An abort of the caller's tryEmit cancels the listener's
+   * context; the promise then rejects with the abort reason, which the
+   * tryEmit has already rejected with.
+   */
+  callAsync(id, payload, abort) {
+    const call = ++this.#calls;
+    const status = this.cross((target, kind, num, n) => this.exports.es_call_async(target, call, kind, num, n), id, payload);
+    this.check(status); // a payload that does not decode throws here
+    const ended = new Promise((resolve, reject) => this.#running.set(call, { resolve, reject }));
+    // The goroutine runs when Go is resumed: at once, not a macrotask later.
+    queueMicrotask(() => this.go.exited || this.go._resume());
+    const cancel = () => this.exports.es_cancel(call);
+    abort.addEventListener('abort', cancel, { once: true });
+    return ended.then(
+      () => abort.removeEventListener('abort', cancel),
+      (error) => {
+        abort.removeEventListener('abort', cancel);
+        throw abort.aborted ? abort.reason : error;
+      },
+    );
   }
 
   /**

@@ -122,3 +122,41 @@ test('edgesignals.wasm validates orders with its Go listener', async () => {
     name: 'GoError', key: 'go:validate', message: 'order: quantity must be a whole number from 1 to 10',
   });
 });
+
+test('a ListenAsync Go listener is awaited in its place, and may wait', async () => {
+  const waits = es.createSignal({ name: 'waits' });
+  const order = [];
+  waits.addListener(() => order.push('js'), 'js:after');
+  assert.deepEqual(waits.keys(), ['go:waits', 'js:after']);
+  const start = performance.now();
+  await waits.tryEmit(30);
+  assert.ok(performance.now() - start >= 25, 'tryEmit did not wait for the Go listener');
+  assert.deepEqual(order, ['js'], 'the JavaScript listener after it ran once it was done');
+  await Promise.all(Array.from({ length: 200 }, (_, i) => waits.tryEmit(i % 3)));
+});
+
+test('a ListenAsync Go listener fails, panics and refuses payloads as a Go listener does', async () => {
+  const waits = es.signal('waits');
+  await assert.rejects(waits.tryEmit(-5), { name: 'GoError', message: 'cannot wait -5 ms', key: 'go:waits' });
+  await assert.rejects(waits.tryEmit(13), { name: 'PanicError', message: /unlucky wait/, key: 'go:waits' });
+  await assert.rejects(waits.tryEmit('soon'), { name: 'TypeError', message: /payload is a string, the listener takes float64/ });
+  await waits.tryEmit(1);
+});
+
+test("a timeout rejects tryEmit and cancels the ListenAsync listener's context", async () => {
+  const waits = es.signal('waits');
+  const cancelled = [];
+  es.signal('go.cancelled').addListener((ms) => cancelled.push(ms), 'js:record');
+  try {
+    await assert.rejects(waits.tryEmit(10_000, { timeout: 30 }), { name: 'TimeoutError' });
+    const controller = new AbortController();
+    const pending = waits.tryEmit(20_000, { signal: controller.signal });
+    controller.abort(new Error('user left'));
+    await assert.rejects(pending, { message: 'user left' });
+    for (let i = 0; cancelled.length < 2 && i < 100; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(cancelled, [10_000, 20_000], 'the Go listener saw its context cancelled');
+  } finally {
+    es.signal('go.cancelled').removeListener('js:record');
+  }
+  await waits.tryEmit(1);
+});

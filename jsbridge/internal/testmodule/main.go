@@ -10,6 +10,7 @@ import (
 	"errors"
 	"runtime"
 	"strconv"
+	"time"
 
 	"github.com/edgesignals/edgesignals/jsbridge"
 	"github.com/edgesignals/edgesignals/signals"
@@ -73,5 +74,25 @@ func main() {
 		}
 		return nil
 	}, "go:bytes")
+	// "waits" gets a Go listener that waits, on a goroutine (ListenAsync):
+	// for the milliseconds emitted, or until its context ends, which it then
+	// reports on "go.cancelled". Negative numbers fail; 13 panics.
+	cancelled := signals.NewSync[float64]()
+	jsbridge.Export("go.cancelled", cancelled)
+	jsbridge.ListenAsync("waits", func(ctx context.Context, ms float64) error {
+		switch {
+		case ms == 13:
+			panic("unlucky wait")
+		case ms < 0:
+			return errors.New("cannot wait " + strconv.FormatFloat(ms, 'g', -1, 64) + " ms")
+		}
+		select {
+		case <-time.After(time.Duration(ms * float64(time.Millisecond))):
+			return nil
+		case <-ctx.Done():
+			cancelled.Emit(context.Background(), ms)
+			return ctx.Err()
+		}
+	}, "go:waits")
 	jsbridge.Serve()
 }
