@@ -136,7 +136,32 @@ func (l listener) run(ctx context.Context, v any) error {
 // by the number JavaScript gave the call. Only exports and the goroutines
 // they start touch it, one at a time: js/wasm has one thread, and none of
 // them blocks while using it.
-var running = map[int32]context.CancelFunc{}
+var running = map[int32]*callContext{}
+
+// callContext is the context of a ListenAsync call: context.Background()
+// with a Done channel that es_cancel closes. It stands in for
+// context.WithCancel, whose machinery would add some 70 KB to every module.
+type callContext struct {
+	context.Context
+	done     chan struct{}
+	canceled bool
+}
+
+func (c *callContext) Done() <-chan struct{} { return c.done }
+
+func (c *callContext) Err() error {
+	if c.canceled {
+		return context.Canceled
+	}
+	return nil
+}
+
+func (c *callContext) cancel() {
+	if !c.canceled {
+		c.canceled = true
+		close(c.done)
+	}
+}
 
 // es_call_async starts a ListenAsync listener on a goroutine, with the
 // payload decoded now (the buffer is reused by the next call). The goroutine
@@ -152,11 +177,10 @@ func esCallAsync(id, call, kind int32, num float64, n int32) int32 {
 	if err != nil {
 		return fail(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	running[call] = cancel
+	ctx := &callContext{Context: context.Background(), done: make(chan struct{})}
+	running[call] = ctx
 	go func() {
 		err := l.run(ctx, v)
-		cancel()
 		delete(running, call)
 		host.Call("settle", call, fail(err))
 	}()
@@ -168,8 +192,8 @@ func esCallAsync(id, call, kind int32, num float64, n int32) int32 {
 //
 //go:wasmexport es_cancel
 func esCancel(call int32) {
-	if cancel := running[call]; cancel != nil {
-		cancel()
+	if ctx := running[call]; ctx != nil {
+		ctx.cancel()
 	}
 }
 
