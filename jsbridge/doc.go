@@ -20,7 +20,8 @@
 // that does not convert is a [*PayloadError], which JavaScript receives as a
 // TypeError; it never panics.
 //
-// Go listeners run synchronously inside the JavaScript call that emits, so
-// they must not wait for JavaScript (timers, fetch, promises): the JavaScript
-// event loop cannot run until they return.
+// Listen's listeners run synchronously inside the JavaScript call that emits,
+// so they must not wait for JavaScript (timers, fetch, promises): the
+// JavaScript event loop cannot run until they return. A listener that must
+// wait is added with [ListenAsync] and runs on a goroutine of its own.
 package jsbridge
