@@ -84,36 +84,30 @@ for (const [name, bytes, statuses, options] of cases) {
   });
 }
 
-test('a chunked 10 MB body: 413 once past the limit, then the next request works', async () => {
-  // Over a raw socket, so that the answer is read even though the server
-  // stops reading the body and may close while the client still sends.
+test('a chunked body past the limit: 413 before the body ends, then the next request works', async () => {
+  // Over a raw socket: five 16 KB chunks (past the 64 KB limit) and no end.
+  // The answer must come without the rest of the body. Sending no more than
+  // the server reads keeps its close a clean one: unread bytes would turn it
+  // into a reset that can swallow the answer.
   const status = await new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let data = '';
-    let sent = 0;
-    const chunk = `4000\r\n${'x'.repeat(0x4000)}\r\n`;
-    const send = () => {
-      while (sent < 10 << 20 && !socket.destroyed) {
-        sent += 0x4000;
-        if (!socket.write(chunk)) return socket.once('drain', send);
-      }
-      if (!socket.destroyed) socket.write('0\r\n\r\n');
-    };
+    const answer = () => Number(data.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0);
     socket.on('data', (d) => {
       data += d;
-      const m = data.match(/^HTTP\/1\.1 (\d{3})/);
-      if (m) {
+      if (answer()) {
         socket.destroy();
-        resolve(Number(m[1]));
+        resolve(answer());
       }
     });
     socket.on('error', () => {});
-    socket.on('close', () => resolve(Number(data.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0)));
+    socket.on('close', () => resolve(answer()));
+    socket.setTimeout(5000, () => socket.destroy());
     socket.write(`POST /api/orders HTTP/1.1\r\nHost: x\r\n${AUTH}Transfer-Encoding: chunked\r\n\r\n`);
-    send();
+    for (let i = 0; i < 5; i++) socket.write(`4000\r\n${'x'.repeat(0x4000)}\r\n`);
   });
   assert.equal(status, 413);
-  await healthy('a chunked 10 MB body');
+  await healthy('a chunked body past the limit');
 });
 
 for (const [name, path, status] of [
