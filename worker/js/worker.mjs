@@ -97,7 +97,8 @@ class Runtime {
     return { response, done };
   }
 
-  // Whether the runtime can serve another request.
+  // Whether the runtime can serve another request. wasm_exec.js keeps the
+  // wake-up timers that Go's scheduler asked for in _scheduledTimeouts.
   get reusable() {
     return !this.go.exited && this.request === undefined && this.go._scheduledTimeouts.size === 0;
   }
