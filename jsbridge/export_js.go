@@ -158,8 +158,6 @@ type Marshaler interface {
 }
 
 // toJS converts a Go payload for a JavaScript listener.
-var defineProperty = js.Global().Get("Object").Get("defineProperty")
-
 func toJS(v any) (js.Value, error) {
 	switch v := v.(type) {
 	case nil:
@@ -188,7 +186,8 @@ func toJS(v any) (js.Value, error) {
 				return js.Undefined(), err
 			}
 			if k == "__proto__" { // Set would replace the prototype
-				defineProperty.Invoke(o, k, map[string]any{"value": jv, "enumerable": true, "writable": true, "configurable": true})
+				js.Global().Get("Object").Call("defineProperty", o, k,
+					map[string]any{"value": jv, "enumerable": true, "writable": true, "configurable": true})
 			} else {
 				o.Set(k, jv)
 			}

@@ -49,7 +49,7 @@ func Serve(p *Pipeline) {
 // The request crosses from js/worker.mjs in Go's memory, not as JavaScript
 // values: each value crossing costs a call and a finalizer. buf holds
 // "METHOD\nURL\n", then "name\nvalue\n" per header, then the body.
-var buf = make([]byte, 64<<10)
+var buf = make([]byte, 4<<10) // grown by worker_buffer
 
 //go:wasmexport worker_buffer
 func workerBuffer(size int32) uint32 {

@@ -20,7 +20,7 @@ export async function freePort() {
  * resolves once every socket answers HTTP.
  * @param {string} config path of the .capnp file
  * @param {string[]} sockets socket names of the config
- * @returns {Promise<{ urls: Record<string, string>, child, started: number, stop: () => Promise<void> }>}
+ * @returns {Promise<{ urls: Record<string, string>, child, stop: () => Promise<void> }>}
  */
 export async function startWorkerd(config, sockets = ['http']) {
   const urls = {};
@@ -30,7 +30,6 @@ export async function startWorkerd(config, sockets = ['http']) {
     urls[name] = `http://127.0.0.1:${port}`;
     args.push('--socket-addr', `${name}=127.0.0.1:${port}`);
   }
-  const started = performance.now();
   const child = spawn(WORKERD, args, { stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -48,7 +47,7 @@ export async function startWorkerd(config, sockets = ['http']) {
     await stop();
     throw error;
   }
-  return { urls, child, started, stop };
+  return { urls, child, stop };
 }
 
 async function waitForHTTP(url, exited, stderr) {
