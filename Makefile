@@ -158,7 +158,8 @@ bench: bench-go bench-js bench-edge
 bench-go:
 	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR) docs
 	for i in $$(seq $(BENCH_RUNS)); do echo "run $$i of $(BENCH_RUNS)"; $(call go_bench,200ms,$(BENCH_DIR)/go-$$i.txt); done
-	cd bench && go run ./report -out ../docs/benchmarks.md $(BENCH_DIR)/go-*.txt
+	cd bench && go run ./report -out ../docs/benchmarks.md -chart $(BENCH_DIR)/go-chart.json $(BENCH_DIR)/go-*.txt
+	node web/bench/chart.js $(BENCH_DIR)/go-chart.json docs/bench-go.svg
 	@echo "wrote docs/benchmarks.md"
 
 # The JavaScript suite (web/bench): one Node process measures everything, so
@@ -194,7 +195,8 @@ bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(WORKER_BUILD
 	$(call header,benchmarks (smoke run: one iteration each))
 	@mkdir -p $(BENCH_DIR)
 	$(call go_bench,1x,$(BENCH_DIR)/smoke.txt)
-	cd bench && go run ./report -out /dev/null $(BENCH_DIR)/smoke.txt
+	cd bench && go run ./report -out /dev/null -chart $(BENCH_DIR)/go-chart-smoke.json $(BENCH_DIR)/smoke.txt
+	node web/bench/chart.js $(BENCH_DIR)/go-chart-smoke.json $(BENCH_DIR)/go-smoke.svg
 	node web/bench/run.js --quick $(BENCH_DIR)/js-smoke.json > /dev/null
 	node web/bench/report.js $(BENCH_DIR)/js-smoke.json --out /dev/null
 	node worker/bench/edge.mjs --quick --out /dev/null > /dev/null

@@ -7,12 +7,12 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -30,6 +30,7 @@ type results map[string][]result
 
 func main() {
 	out := flag.String("out", "", "the Markdown file to write (default: standard output)")
+	chart := flag.String("chart", "", "where to write the data of the EventBus chart, as JSON for web/bench/chart.js")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		log.Fatal("report: name the files holding the `go test -bench` output, one per run")
@@ -63,9 +64,12 @@ func main() {
 	}
 	write(w, rs, header, flag.NArg())
 	w.Write(kept)
-	if *out != "" && *out != os.DevNull {
-		chart := filepath.Join(filepath.Dir(*out), "bench-go.svg")
-		if err := os.WriteFile(chart, []byte(peersChart(rs)), 0o644); err != nil {
+	if *chart != "" {
+		data, err := json.MarshalIndent(peersChart(rs), "", "  ")
+		if err == nil {
+			err = os.WriteFile(*chart, data, 0o644)
+		}
+		if err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -317,23 +321,60 @@ func writePeers(p func(string, ...any), rs results) {
 	p("")
 }
 
-// peersChart draws signals and EventBus against their baselines.
-func peersChart(rs results) string {
-	var groups []group
+// chartSpec is what web/bench/chart.js draws: its barChart options as JSON.
+type chartSpec struct {
+	Title     string       `json:"title"`
+	Note      string       `json:"note"`
+	Groups    []chartGroup `json:"groups"`
+	Format    string       `json:"format"`
+	Log       bool         `json:"log"`
+	Reference float64      `json:"reference"`
+}
+
+type chartGroup struct {
+	Label string     `json:"label"`
+	Bars  []chartBar `json:"bars"`
+}
+
+type chartBar struct {
+	Series string  `json:"series"`
+	Value  float64 `json:"value"`
+}
+
+// peersChart is the chart of signals and EventBus against their baselines.
+func peersChart(rs results) chartSpec {
+	var groups []chartGroup
 	for _, n := range sizes {
 		name := func(who string) string { return fmt.Sprintf("BenchmarkPeerEmit/%s/n=%d", who, n) }
-		groups = append(groups, group{fmt.Sprintf("sync emit, n=%d", n), []bar{
+		groups = append(groups, chartGroup{fmt.Sprintf("sync emit, n=%d", n), []chartBar{
 			{"signals", rs.ratio(name("signals"), name("plain"))},
 			{"EventBus", rs.ratio(name("EventBus"), name("plain"))},
 		}})
 	}
 	for _, n := range sizes {
 		name := func(who string) string { return fmt.Sprintf("BenchmarkPeerAsyncEmit/%s/n=%d", who, n) }
-		groups = append(groups, group{fmt.Sprintf("async emit + wait, n=%d", n), []bar{
+		groups = append(groups, chartGroup{fmt.Sprintf("async emit + wait, n=%d", n), []chartBar{
 			{"signals", rs.ratio(name("signals"), name("go-statement"))},
 			{"EventBus", rs.ratio(name("EventBus"), name("go-statement"))},
 		}})
 	}
-	return ratioChart("Go: signals and EventBus",
-		"time per emit as a ratio to the plain loop (sync) or to go statements (async), same run; log scale", groups)
+	return chartSpec{
+		Title:     "Go: signals and EventBus",
+		Note:      "time per emit as a ratio to the plain loop (sync) or to go statements (async), same run; log scale",
+		Groups:    groups,
+		Format:    "ratio",
+		Log:       true,
+		Reference: 1,
+	}
+}
+
+// ratio formats a ratio as web/bench/chart.js does.
+func ratio(r float64) string {
+	switch {
+	case r < 10:
+		return fmt.Sprintf("%.2fx", r)
+	case r < 100:
+		return fmt.Sprintf("%.1fx", r)
+	}
+	return fmt.Sprintf("%.0fx", r)
 }

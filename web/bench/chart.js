@@ -1,9 +1,22 @@
-// Horizontal bar charts as SVG, for the benchmark reports (report.js and
-// worker/bench/edge.mjs): one row per group, one bar per series, on a linear
-// or a logarithmic axis, with every value printed at the end of its bar.
+// Horizontal bar charts as SVG, for every benchmark report: report.js and
+// worker/bench/edge.mjs import barChart; the Go report (bench/report) writes
+// its chart's options as JSON, which this file draws when run:
+//
+//   node chart.js chart.json out.svg
+//
+// One row per group, one bar per series, on a linear or a logarithmic axis,
+// with every value printed at the end of its bar.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const COLORS = ['#2563eb', '#f97316', '#16a34a', '#9333ea', '#dc2626', '#0891b2', '#854d0e', '#db2777', '#65a30d', '#475569'];
 const PER_LINE = 3; // legend entries per line
+
+// The value formats a chart read from JSON may name.
+export const FORMATS = {
+  ratio: (r) => `${r.toFixed(r < 10 ? 2 : r < 100 ? 1 : 0)}x`,
+};
 
 const escape = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
@@ -12,12 +25,13 @@ const escape = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': 
  * @param {string} chart.title
  * @param {string} chart.note what the axis measures, e.g. "ratio to eventemitter3 (log scale)"
  * @param {Array<{label: string, bars: Array<{series: string, value: number}>}>} chart.groups
- * @param {(v: number) => string} chart.format how values are printed
+ * @param {((v: number) => string) | keyof typeof FORMATS} chart.format how values are printed
  * @param {boolean} [chart.log] a logarithmic axis (for ratios across orders of magnitude)
  * @param {number} [chart.reference] a value to draw a dashed line at (1 for ratios)
  * @returns {string} the SVG document
  */
 export function barChart({ title, note, groups, format, log = false, reference }) {
+  if (typeof format === 'string') format = FORMATS[format];
   const series = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.series)))];
   const values = groups.flatMap((g) => g.bars.map((b) => b.value)).concat(reference ?? []);
   const labelWidth = 230, plotWidth = 520, valueWidth = 90, bar = 14, gap = 10;
@@ -61,4 +75,10 @@ export function barChart({ title, note, groups, format, log = false, reference }
     '</svg>',
     '',
   ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [input, output] = process.argv.slice(2);
+  if (!input || !output) throw new Error('usage: node chart.js chart.json out.svg');
+  writeFileSync(output, barChart(JSON.parse(readFileSync(input, 'utf8'))));
 }

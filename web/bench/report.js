@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { barChart } from './chart.js';
+import { FORMATS, barChart } from './chart.js';
 
 export const START = '<!-- js-bench:start -->';
 export const END = '<!-- js-bench:end -->';
@@ -38,10 +38,7 @@ function ns(v) {
   return `${v.toFixed(1)} ns`;
 }
 
-function ratio(r) {
-  const digits = r < 10 ? 2 : r < 100 ? 1 : 0;
-  return `${r.toFixed(digits)}x`;
-}
+const ratio = FORMATS.ratio;
 
 function bytes(n) {
   const s = n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : `${(n / 1e3).toFixed(0)} KB`;
