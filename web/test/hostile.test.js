@@ -5,6 +5,7 @@
 // docs/reliability.md lists the rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { load } from '../src/index.js';
@@ -163,13 +164,21 @@ const rows = [
   }, (failures) => assert.deepEqual(failures, Array(500).fill('told to fail'))],
   ['5,000 concurrent tryEmits sharing one AbortSignal', async () => {
     const controller = new AbortController();
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w.name);
+    process.on('warning', onWarning);
     plain.addListener(async () => {}, 'shared');
     try {
-      await Promise.all(Array.from({ length: 5000 }, () => plain.tryEmit(1, { signal: controller.signal })));
+      const pending = Array.from({ length: 5000 }, () => plain.tryEmit(1, { signal: controller.signal }));
+      const listening = getEventListeners(controller.signal, 'abort').length;
+      await Promise.all(pending);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+      return { listening, left: getEventListeners(controller.signal, 'abort').length, warnings };
     } finally {
       plain.removeListener('shared');
+      process.off('warning', onWarning);
     }
-  }, () => {}],
+  }, (got) => assert.deepEqual(got, { listening: 1, left: 0, warnings: [] })],
 ];
 
 test(`the table has at least 30 rows (${rows.length})`, () => assert.ok(rows.length >= 30));

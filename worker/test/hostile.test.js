@@ -125,6 +125,21 @@ for (const [name, path, status] of [
   });
 }
 
+test('clients that leave while the pipeline waits leave workerd\'s memory bounded', async () => {
+  // Each abandoned /debug/slow keeps its runtime busy until the 500 ms
+  // deadline; a runtime that stayed referenced would hold its WebAssembly
+  // memory, so a second batch would grow workerd again.
+  const abandon = async () => {
+    for (let i = 0; i < 20; i++) await raw('GET /debug/slow HTTP/1.1\r\nHost: x\r\n\r\n', { closeAfterMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // every deadline has passed
+    await healthy('abandoned requests');
+    return rssMB();
+  };
+  const first = await abandon();
+  const second = await abandon();
+  assert.ok(second - first < 32, `workerd grew from ${first} MB to ${second} MB over the second 20`);
+});
+
 test('10,000 requests at 16 concurrent: only the expected statuses, bounded memory', async () => {
   const routes = [
     ['/health', {}, 200],
