@@ -39,8 +39,10 @@ func Export[T any](name string, s signals.Signal[T]) {
 			}
 			s.Emit(context.Background(), t)
 			if a, ok := s.(*signals.AsyncSignal[T]); ok {
-				// Goroutines started by a WebAssembly export do not run once
-				// it returns, so the listeners run to completion here.
+				// Goroutines started by a WebAssembly export run only when
+				// Go is next resumed (the bridge resumes it a macrotask
+				// later): waiting here lets emit return with its listeners
+				// done, so JavaScript sees them finish in emit order.
 				return a.Wait(context.Background())
 			}
 			return nil
