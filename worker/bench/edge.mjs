@@ -8,13 +8,13 @@
 //
 // Every run measures all three, so that each ratio pairs figures taken side
 // by side; the report gives the median of the per-run figures and ratios.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChart } from '../../web/bench/chart.js';
-import { freePort, startWorkerd } from '../test/workerd.js';
+import { startWorkerd } from '../test/workerd.js';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const BUILD = here('../example/build/');
@@ -46,26 +46,10 @@ function wrk(url, { threads, connections }) {
 
 /** Milliseconds from starting workerd to the first 200 from the example's GET /health. */
 async function coldStart() {
-  const port = await freePort();
-  const start = performance.now();
-  const child = spawn(WORKERD, ['serve', BUILD + 'config.capnp', '--socket-addr', `http=127.0.0.1:${port}`], {
-    stdio: 'ignore',
-  });
-  try {
-    for (;;) {
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/health`);
-        if (response.status === 200) return performance.now() - start;
-        throw new Error(`GET /health: ${response.status}`);
-      } catch (error) {
-        if (error.message.startsWith('GET')) throw error;
-        if (performance.now() - start > 10_000) throw new Error('workerd did not answer within 10 s');
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    }
-  } finally {
-    process.kill(child.pid, 'SIGKILL');
-  }
+  const example = await startWorkerd(BUILD + 'config.capnp', ['http'], { path: '/health' });
+  await example.stop();
+  if (example.firstStatus !== 200) throw new Error(`GET /health: ${example.firstStatus}`);
+  return example.readyMs;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];

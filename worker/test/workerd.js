@@ -17,12 +17,15 @@ export async function freePort() {
 
 /**
  * Runs `workerd serve config` with each named socket on a free port, and
- * resolves once every socket answers HTTP.
+ * resolves once every socket answers a GET of path.
  * @param {string} config path of the .capnp file
  * @param {string[]} sockets socket names of the config
- * @returns {Promise<{ urls: Record<string, string>, child, stop: () => Promise<void> }>}
+ * @param {{ path?: string }} [options] what to ask for until it answers
+ * @returns {Promise<{ urls: Record<string, string>, child, stop: () => Promise<void>,
+ *   readyMs: number, firstStatus: number }>} readyMs: from the start of the process to the
+ *   last first answer; firstStatus: that answer's status
  */
-export async function startWorkerd(config, sockets = ['http']) {
+export async function startWorkerd(config, sockets = ['http'], { path = '/' } = {}) {
   const urls = {};
   const args = ['serve', config];
   for (const name of sockets) {
@@ -30,6 +33,7 @@ export async function startWorkerd(config, sockets = ['http']) {
     urls[name] = `http://127.0.0.1:${port}`;
     args.push('--socket-addr', `${name}=127.0.0.1:${port}`);
   }
+  const start = performance.now();
   const child = spawn(WORKERD, args, { stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -41,25 +45,28 @@ export async function startWorkerd(config, sockets = ['http']) {
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
     return exited;
   };
+  let firstStatus;
   try {
-    for (const url of Object.values(urls)) await waitForHTTP(url, exited, () => stderr);
+    for (const url of Object.values(urls)) firstStatus = await waitForHTTP(url + path, exited, () => stderr);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { urls, child, stop };
+  return { urls, child, stop, readyMs: performance.now() - start, firstStatus };
 }
 
+/** Resolves with the status of the first answer from url. */
 async function waitForHTTP(url, exited, stderr) {
   const deadline = performance.now() + 15_000;
   let gone = false;
   exited.then(() => (gone = true));
   while (!gone && performance.now() < deadline) {
     try {
-      await fetch(url, { method: 'HEAD', redirect: 'manual' });
-      return;
+      const response = await fetch(url, { redirect: 'manual' });
+      await response.arrayBuffer();
+      return response.status;
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
   throw new Error(`workerd did not answer at ${url}${gone ? ' (it exited)' : ''}:\n${stderr()}`);
