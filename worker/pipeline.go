@@ -172,11 +172,11 @@ func (p *Pipeline) Wait(ctx context.Context) error {
 
 // idle reports whether nothing of the pipeline is running, without waiting.
 func (p *Pipeline) idle() bool {
-	return p.pending.idle() && p.Done.Wait(done) == nil
+	return p.pending.idle() && p.Done.Wait(alreadyDone) == nil
 }
 
-// done is a context that is always done.
-var done = func() context.Context {
+// alreadyDone is a context that is already done: Wait with it only looks.
+var alreadyDone = func() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	return ctx
