@@ -17,10 +17,9 @@ import (
 // fakeHost stands in for web/src/bridge.js: a real JavaScript object whose
 // methods record what Go tells it.
 type fakeHost struct {
-	obj    js.Value
-	funcs  []js.Func
-	calls  map[string][][]js.Value
-	staged []js.Value // what staged listeners received
+	obj   js.Value
+	funcs []js.Func
+	calls map[string][][]js.Value
 }
 
 func newFakeHost(t *testing.T) *fakeHost {

@@ -170,18 +170,6 @@ func (p *Pipeline) Wait(ctx context.Context) error {
 	}
 }
 
-// idle reports whether nothing of the pipeline is running, without waiting.
-func (p *Pipeline) idle() bool {
-	return p.pending.idle() && p.Done.Wait(alreadyDone) == nil
-}
-
-// alreadyDone is a context that is already done: Wait with it only looks.
-var alreadyDone = func() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}()
-
 // tracker counts running work and lets callers wait for none to be left.
 // Unlike a sync.WaitGroup, work may start while someone waits.
 type tracker struct {

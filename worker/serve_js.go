@@ -159,6 +159,18 @@ func (c *deadlineCtx) Err() error {
 	return context.Cause(c.Context)
 }
 
+// idle reports whether nothing of the pipeline is running, without waiting.
+func (p *Pipeline) idle() bool {
+	return p.pending.idle() && p.Done.Wait(alreadyDone) == nil
+}
+
+// alreadyDone is a context that is already done: Wait with it only looks.
+var alreadyDone = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
 type envKey struct{}
 
 // Env returns the env object (bindings, variables and secrets) of the
