@@ -98,10 +98,3 @@ func NewSyncWithOptions[T any](opts *SignalOptions) *SyncSignal[T] {
 	s.setOptions(opts)
 	return s
 }
-
-func orBackground(ctx context.Context) context.Context {
-	if ctx == nil {
-		return context.Background()
-	}
-	return ctx
-}

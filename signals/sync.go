@@ -8,11 +8,14 @@ type SyncSignal[T any] struct {
 	store[T]
 }
 
-// The emit methods leave the work to one loop each (tryAll, emitAll), which
-// calls the listeners with no test per listener. A context that is never done
-// (Background, TODO, their WithValue children) has nothing to check; a
-// context that can end is checked before each listener on a slower path,
-// because checking it inside the loops slowed every emit down by half.
+// Both emit methods hand the whole emit to one function (tryFrom, emitFrom)
+// that is as close to a plain loop over the listeners as the rules allow,
+// because a sync emit to a few listeners costs about as much as the calls
+// themselves: TryEmit and Emit are small enough to be inlined into the
+// emitter; one deferred recover guards the whole loop (a defer per listener
+// would cost more than the calls it guards); the deferred closure holds a
+// pointer to the snapshot, not the slice; a context that can end gets a loop
+// of its own, so that the common loop tests nothing per listener.
 
 // TryEmit calls the listeners in order and stops at the first that fails,
 // returning its error (a [*ListenerError] if the listener has a key). A
@@ -21,11 +24,7 @@ type SyncSignal[T any] struct {
 // deadline passing during the last listener does not turn success into an
 // error. A nil ctx means context.Background().
 func (s *SyncSignal[T]) TryEmit(ctx context.Context, payload T) error {
-	ctx = orBackground(ctx)
-	if ctx.Done() != nil {
-		return s.tryChecked(ctx, payload)
-	}
-	return s.tryAll(ctx, s.load(), payload)
+	return s.tryFrom(ctx, s.list.Load(), payload)
 }
 
 // Emit calls the listeners in order, ignoring the errors of error-listeners.
@@ -33,68 +32,66 @@ func (s *SyncSignal[T]) TryEmit(ctx context.Context, payload T) error {
 // listener runs. Emit stops early, silently, once ctx is done. A nil ctx
 // means context.Background().
 func (s *SyncSignal[T]) Emit(ctx context.Context, payload T) {
+	s.emitFrom(ctx, s.list.Load(), 0, payload)
+}
+
+// tryFrom calls the listeners of the snapshot list in order and returns the
+// first error or panic.
+func (s *SyncSignal[T]) tryFrom(ctx context.Context, list *[]listener[T], payload T) (err error) {
+	if list == nil {
+		return nil
+	}
 	ctx = orBackground(ctx)
-	if ctx.Done() != nil {
-		s.emitChecked(ctx, payload)
+	i := 0
+	defer func() {
+		if r := recover(); r != nil {
+			err = newPanicError((*list)[i].key, r)
+		}
+	}()
+	all := *list
+	if mayEnd(ctx) {
+		for ; i < len(all); i++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := all[i].try(ctx, payload); err != nil {
+				return listenerError(all[i].key, err)
+			}
+		}
+		return nil
+	}
+	for ; i < len(all); i++ {
+		if err := all[i].try(ctx, payload); err != nil {
+			return listenerError(all[i].key, err)
+		}
+	}
+	return nil
+}
+
+// emitFrom calls the listeners of the snapshot list in order, from the i-th
+// on. A panicking listener is reported, and the listeners after it still run.
+func (s *SyncSignal[T]) emitFrom(ctx context.Context, list *[]listener[T], i int, payload T) {
+	if list == nil {
 		return
 	}
-	s.emitAll(ctx, s.load(), payload)
-}
-
-// tryAll calls the listeners of list in order and returns the first error or
-// panic.
-//
-// One deferred recover guards the whole loop: a defer per listener would cost
-// more than the calls it guards.
-func (s *SyncSignal[T]) tryAll(ctx context.Context, list []listener[T], payload T) (err error) {
-	i := 0
+	c := orBackground(ctx) // a new variable: the closure copies it, not a pointer to it
 	defer func() {
 		if r := recover(); r != nil {
-			err = newPanicError(list[i].key, r)
+			s.report(newPanicError((*list)[i].key, r))
+			s.emitFrom(c, list, i+1, payload)
 		}
 	}()
-	for ; i < len(list); i++ {
-		if err := list[i].try(ctx, payload); err != nil {
-			return listenerError(list[i].key, err)
+	all := *list
+	if mayEnd(c) {
+		for ; i < len(all); i++ {
+			if c.Err() != nil {
+				return
+			}
+			all[i].emit(c, payload)
 		}
+		return
 	}
-	return nil
-}
-
-// emitAll calls the listeners of list in order. A panicking listener is
-// reported, and the listeners after it still run.
-func (s *SyncSignal[T]) emitAll(ctx context.Context, list []listener[T], payload T) {
-	i := 0
-	defer func() {
-		if r := recover(); r != nil {
-			s.report(newPanicError(list[i].key, r))
-			s.emitAll(ctx, list[i+1:], payload)
-		}
-	}()
-	for ; i < len(list); i++ {
-		list[i].emit(ctx, payload)
-	}
-}
-
-func (s *SyncSignal[T]) tryChecked(ctx context.Context, payload T) error {
-	list := s.load()
-	for i := range list {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := s.tryAll(ctx, list[i:i+1], payload); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *SyncSignal[T]) emitChecked(ctx context.Context, payload T) {
-	list := s.load()
-	for i := range list {
-		if ctx.Err() != nil {
-			return
-		}
-		s.emitAll(ctx, list[i:i+1], payload)
+	for ; i < len(all); i++ {
+		all[i].emit(c, payload)
 	}
 }

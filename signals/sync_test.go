@@ -109,6 +109,40 @@ func TestSyncEmitStopsWhenContextIsDone(t *testing.T) {
 	assert.Equal(t, []string{"cancels"}, calls)
 }
 
+// closedContext is done from the start although it wraps Background: the
+// emits must ask it, not take it for the Background inside.
+type closedContext struct{ context.Context }
+
+func (closedContext) Done() <-chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}
+
+func (closedContext) Err() error { return context.Canceled }
+
+type ctxKey struct{}
+
+func TestSyncEmitsAskEveryContextThatCanEnd(t *testing.T) {
+	var calls []string
+	s := signals.NewSync[int]()
+	s.AddListener(recorder(&calls, "ran"))
+	done := closedContext{context.Background()}
+	assert.ErrorIs(t, s.TryEmit(done, 0), context.Canceled)
+	s.Emit(done, 0)
+	assert.Empty(t, calls)
+
+	for _, ctx := range []context.Context{
+		context.TODO(),
+		context.WithValue(context.Background(), ctxKey{}, 1),
+		context.WithoutCancel(done),
+	} {
+		require.NoError(t, s.TryEmit(ctx, 0))
+		s.Emit(ctx, 0)
+	}
+	assert.Len(t, calls, 6, "contexts that never end run every listener")
+}
+
 func TestSyncTryEmitTurnsPanicIntoError(t *testing.T) {
 	var calls []string
 	s := signals.NewSync[int]()
@@ -128,6 +162,20 @@ func TestSyncTryEmitTurnsPanicIntoError(t *testing.T) {
 	err = s.TryEmit(context.Background(), 0)
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "a panic with an error unwraps to it")
 	assert.Equal(t, "signals: listener panicked: unexpected EOF", err.Error())
+}
+
+func TestSyncTryEmitTurnsPanicIntoErrorUnderContextThatCanEnd(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var calls []string
+	s := signals.NewSync[int]()
+	s.AddListener(recorder(&calls, "first"))
+	s.AddListener(func(context.Context, int) { panic("boom") }, "bad")
+	s.AddListener(recorder(&calls, "skipped"))
+	var pe *signals.PanicError
+	require.ErrorAs(t, s.TryEmit(ctx, 0), &pe)
+	assert.Equal(t, "bad", pe.Key)
+	assert.Equal(t, []string{"first"}, calls)
 }
 
 func TestSyncEmitReportsPanicsAndGoesOn(t *testing.T) {
@@ -172,9 +220,7 @@ func TestNilContextBecomesBackground(t *testing.T) {
 		require.NoError(t, s.TryEmit(nil, 0))
 		s.Emit(nil, 0)
 		for range 2 {
-			ctx := <-got
-			require.NotNil(t, ctx)
-			assert.NoError(t, ctx.Err())
+			assert.Equal(t, context.Background(), <-got)
 		}
 	})
 }
