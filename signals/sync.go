@@ -11,11 +11,12 @@ type SyncSignal[T any] struct {
 // Both emit methods hand the whole emit to one function (tryFrom, emitFrom)
 // that is as close to a plain loop over the listeners as the rules allow,
 // because a sync emit to a few listeners costs about as much as the calls
-// themselves: TryEmit and Emit are small enough to be inlined into the
-// emitter; one deferred recover guards the whole loop (a defer per listener
-// would cost more than the calls it guards); the deferred closure holds a
-// pointer to the snapshot, not the slice; a context that can end gets a loop
-// of its own, so that the common loop tests nothing per listener.
+// themselves (docs/benchmarks.md): TryEmit and Emit are small enough to be
+// inlined into the emitter; one deferred recover guards the whole loop (a
+// defer per listener would cost more than the calls it guards); its closure
+// holds a pointer to the snapshot, not the slice; and a context that can end
+// is handed to a loop of its own (tryChecked, emitChecked), so that the
+// common loop tests nothing per listener and keeps a small frame.
 
 // TryEmit calls the listeners in order and stops at the first that fails,
 // returning its error (a [*ListenerError] if the listener has a key). A
@@ -42,6 +43,9 @@ func (s *SyncSignal[T]) tryFrom(ctx context.Context, list *[]listener[T], payloa
 		return nil
 	}
 	ctx = orBackground(ctx)
+	if mayEnd(ctx) {
+		return s.tryChecked(ctx, list, payload)
+	}
 	i := 0
 	defer func() {
 		if r := recover(); r != nil {
@@ -49,18 +53,29 @@ func (s *SyncSignal[T]) tryFrom(ctx context.Context, list *[]listener[T], payloa
 		}
 	}()
 	all := *list
-	if mayEnd(ctx) {
-		for ; i < len(all); i++ {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := all[i].try(ctx, payload); err != nil {
-				return listenerError(all[i].key, err)
-			}
+	for j := range all {
+		i = j // only written here: a counter shared with the closure is read back from memory
+		if err := all[j].try(ctx, payload); err != nil {
+			return listenerError(all[j].key, err)
 		}
-		return nil
 	}
+	return nil
+}
+
+// tryChecked is tryFrom for a context that can end: it checks ctx before
+// each listener.
+func (s *SyncSignal[T]) tryChecked(ctx context.Context, list *[]listener[T], payload T) (err error) {
+	i := 0
+	defer func() {
+		if r := recover(); r != nil {
+			err = newPanicError((*list)[i].key, r)
+		}
+	}()
+	all := *list
 	for ; i < len(all); i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if err := all[i].try(ctx, payload); err != nil {
 			return listenerError(all[i].key, err)
 		}
@@ -74,24 +89,40 @@ func (s *SyncSignal[T]) emitFrom(ctx context.Context, list *[]listener[T], i int
 	if list == nil {
 		return
 	}
-	c := orBackground(ctx) // a new variable: the closure copies it, not a pointer to it
+	c := orBackground(ctx)
+	if mayEnd(c) {
+		s.emitChecked(c, list, i, payload)
+		return
+	}
+	// The closure is built on every emit: pointers to c and payload are
+	// cheaper to store in it than copies of them.
+	ctxp, payloadp := &c, &payload
 	defer func() {
 		if r := recover(); r != nil {
 			s.report(newPanicError((*list)[i].key, r))
-			s.emitFrom(c, list, i+1, payload)
+			s.emitFrom(*ctxp, list, i+1, *payloadp)
 		}
 	}()
 	all := *list
-	if mayEnd(c) {
-		for ; i < len(all); i++ {
-			if c.Err() != nil {
-				return
-			}
-			all[i].emit(c, payload)
-		}
-		return
-	}
 	for ; i < len(all); i++ {
 		all[i].emit(c, payload)
+	}
+}
+
+// emitChecked is emitFrom for a context that can end: it returns, silently,
+// once ctx is done.
+func (s *SyncSignal[T]) emitChecked(ctx context.Context, list *[]listener[T], i int, payload T) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.report(newPanicError((*list)[i].key, r))
+			s.emitChecked(ctx, list, i+1, payload)
+		}
+	}()
+	all := *list
+	for ; i < len(all); i++ {
+		if ctx.Err() != nil {
+			return
+		}
+		all[i].emit(ctx, payload)
 	}
 }
