@@ -4,9 +4,11 @@ package jsbridge
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"syscall/js"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -51,6 +53,19 @@ func (h *fakeHost) last(name string) []string {
 		out = append(out, js.Global().Call("String", a).String()) // as JavaScript prints it
 	}
 	return out
+}
+
+// lastFailure reads the record that es_failure points to, as bridge.js reads
+// it, and returns its message, the name bridge.js gives its kind, and its key.
+func lastFailure(t *testing.T) []string {
+	require.NotZero(t, esFailure())
+	require.Equal(t, uintptr(esFailure()), uintptr(unsafe.Pointer(&failure[0])))
+	kind := binary.LittleEndian.Uint32(failure)
+	keyLen := binary.LittleEndian.Uint32(failure[4:])
+	msgLen := binary.LittleEndian.Uint32(failure[8:])
+	require.Len(t, failure, int(12+keyLen+msgLen))
+	name := map[uint32]string{failGo: "GoError", failPanic: "PanicError", failType: "TypeError"}[kind]
+	return []string{string(failure[12+keyLen:]), name, string(failure[12 : 12+keyLen])}
 }
 
 // connected resets the bridge's package state and connects it to a new fake host.
@@ -101,20 +116,22 @@ func TestCallGoListener(t *testing.T) {
 	assert.Equal(t, int32(0), esCall(0, kindNumber, 7, 0))
 	assert.Equal(t, []int{7}, got)
 
-	assert.Equal(t, int32(1), esCall(0, kindNumber, 1.5, 0))
-	assert.Equal(t, []string{"jsbridge: payload is a fractional number, the listener takes int", "TypeError", ""}, h.last("fail"))
+	assert.Equal(t, int32(statusGoError), esCall(0, kindNumber, 1.5, 0))
+	assert.Equal(t, []string{"jsbridge: payload is a fractional number, the listener takes int", "TypeError", ""}, lastFailure(t))
 
-	assert.Equal(t, int32(1), esCall(0, kindNumber, -1, 0))
-	assert.Equal(t, []string{"negative", "GoError", "numbers"}, h.last("fail"))
+	assert.Equal(t, int32(statusGoError), esCall(0, kindNumber, -1, 0))
+	assert.Equal(t, []string{"negative", "GoError", "numbers"}, lastFailure(t))
 
-	assert.Equal(t, int32(1), esCall(0, kindNumber, 13, 0))
-	assert.Equal(t, "PanicError", h.last("fail")[1])
-	assert.Equal(t, "numbers", h.last("fail")[2], "a panic names its listener too")
+	assert.Equal(t, int32(statusGoError), esCall(0, kindNumber, 13, 0))
+	assert.Equal(t, []string{"signals: listener \"numbers\" panicked: unlucky", "PanicError", "numbers"}, lastFailure(t),
+		"a panic names its listener too")
 
-	assert.Equal(t, int32(1), esCall(0, kindWire, 0, put("7")))
-	assert.Equal(t, "TypeError", h.last("fail")[1])
+	assert.Equal(t, int32(statusGoError), esCall(0, kindWire, 0, put("7")))
+	assert.Equal(t, "TypeError", lastFailure(t)[1])
 
-	assert.Equal(t, int32(1), esCall(99, kindNumber, 1, 0))
+	assert.Equal(t, int32(statusGoError), esCall(99, kindNumber, 1, 0))
+	assert.Equal(t, []string{"jsbridge: no Go listener with that id", "GoError", ""}, lastFailure(t))
+	assert.Empty(t, h.calls["fail"], "Go's errors reach JavaScript through Go's memory, not host.fail")
 	assert.Equal(t, int32(0), esCall(0, kindNumber, 8, 0), "the bridge works after every failure")
 	assert.Equal(t, []int{7, 8}, got)
 }
@@ -148,8 +165,8 @@ func TestExport(t *testing.T) {
 	assert.Equal(t, int32(0), esEmit(0, kindNumber, 2, 0))
 	assert.Equal(t, int32(0), esTry(0, kindNumber, 3, 0))
 	assert.Equal(t, 5.0, sum)
-	assert.Equal(t, int32(1), esTry(0, kindNumber, -1, 0))
-	assert.Equal(t, []string{"negative", "GoError", "adder"}, h.last("fail"))
+	assert.Equal(t, int32(statusGoError), esTry(0, kindNumber, -1, 0))
+	assert.Equal(t, []string{"negative", "GoError", "adder"}, lastFailure(t))
 	assert.Equal(t, int32(0), esEmit(0, kindNumber, -1, 0), "Emit ignores listener errors")
 
 	// A JavaScript listener, staged as bridge.js stages it.

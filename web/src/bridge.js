@@ -8,7 +8,12 @@ import { Guard, NOT_ABORTABLE, isThenable, tryEmitOptions } from './signal.js';
 
 const KIND_NUMBER = 1, KIND_STRING = 2, KIND_WIRE = 3;
 
+// Statuses of Go's exports, and the kinds of Go error (see fail in bridge_js.go).
+const STATUS_OK = 0, STATUS_JS_ERROR = 1;
+const FAIL_PANIC = 1, FAIL_TYPE = 2;
+
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 /** Error for a Go listener's failure: message is the Go error text, name its kind, key its listener key. */
 export class GoError extends Error {
@@ -55,24 +60,17 @@ export class Host {
     this.exported.set(name, new GoSignal(this, handle, async));
   }
 
-  /** Records why the current call failed: a JavaScript listener's own error, or Go's error text and kind. */
-  fail(error, name, key) {
-    if (!name) {
-      this.error = error;
-      return;
-    }
-    this.error = name === 'TypeError' ? new TypeError(error) : new GoError(error, name);
-    if (key) this.error.key = key;
+  /** Records a JavaScript listener's own error, which made the current call fail. */
+  fail(error) {
+    this.error = error;
   }
 
-  /** A ListenAsync listener's call ended: status 0 is success, else this.error says why. */
-  settle(call, status) {
+  /** A ListenAsync listener's call ended: status and failure as check takes them. */
+  settle(call, status, failure) {
     const run = this.#running.get(call);
     this.#running.delete(call);
-    if (status === 0) return run.resolve();
-    const error = this.error;
-    this.error = null;
-    run.reject(error);
+    if (status === STATUS_OK) return run.resolve();
+    run.reject(this.#failed(status, failure));
   }
 
   keys(joined) {
@@ -182,10 +180,28 @@ export class Host {
 
   /** Throws the error Go reported if status says the call failed. */
   check(status) {
-    if (status === 0) return;
-    const error = this.error;
-    this.error = null;
-    throw error;
+    if (status !== STATUS_OK) throw this.#failed(status, this.exports.es_failure());
+  }
+
+  /**
+   * The error of a failed call: a JavaScript listener's own, or the Go error
+   * that Go described at address failure of its memory. Built here, after
+   * Go has returned, so that its stack is the caller's, not Go's.
+   */
+  #failed(status, failure) {
+    if (status === STATUS_JS_ERROR) {
+      const error = this.error;
+      this.error = null;
+      return error;
+    }
+    const view = new DataView(this.exports.mem.buffer, failure);
+    const kind = view.getUint32(0, true), keyLength = view.getUint32(4, true);
+    const text = new Uint8Array(this.exports.mem.buffer, failure + 12, keyLength + view.getUint32(8, true));
+    const key = utf8Decoder.decode(text.subarray(0, keyLength));
+    const message = utf8Decoder.decode(text.subarray(keyLength));
+    const error = kind === FAIL_TYPE ? new TypeError(message) : new GoError(message, kind === FAIL_PANIC ? 'PanicError' : 'GoError');
+    if (key) error.key = key;
+    return error;
   }
 }
 
