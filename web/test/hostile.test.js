@@ -1,7 +1,8 @@
 // Hostile input from JavaScript, one row each: what is done, the clear
 // error (or result) expected, and a check after every row that the Go
 // runtime and the signals still work. Then 100,000 add/remove cycles that
-// must leave Go's live JavaScript values and the JavaScript heap flat.
+// must leave Go's live JavaScript values and the JavaScript heap flat, and
+// 1,000 rejected calls that must leave them as they were.
 // docs/reliability.md lists the rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -231,5 +232,19 @@ test('100,000 add/remove cycles leave Go holding no more JavaScript values, and 
   const after = await settle();
   assert.equal(after.handles, before.handles, 'JavaScript values still held by Go');
   assert.ok(after.heap - before.heap < 2 << 20, `the JavaScript heap grew by ${(after.heap - before.heap) >> 10} KB`);
+  await healthy();
+});
+
+test('rejected calls leave Go holding no more JavaScript values, even before its finalizers run', async () => {
+  const go = sum.host.go;
+  // The references Go holds to JavaScript values (the predefined ones count as Infinity).
+  const held = () => go._goRefCounts.reduce((total, count) => (Number.isFinite(count) ? total + count : total), 0);
+  const before = held();
+  // Only microtasks run between these awaits: Go is not resumed, so a value
+  // that Go made for an error would still be counted.
+  for (let i = 0; i < 1000; i++) {
+    await assert.rejects(texts.tryEmit('fail'), { name: 'GoError', message: 'told to fail', key: 'go:texts' });
+  }
+  assert.equal(held(), before);
   await healthy();
 });
