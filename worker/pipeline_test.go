@@ -259,6 +259,9 @@ func TestDoneListenersGetTheResult(t *testing.T) {
 	p, _ := newPipeline(hello, worker.Options{})
 	p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
 		r.Header.Set("X-Request-Id", "r1")
+		// Chromium's coarse clock can make a fast request take 0s: take
+		// long enough for Duration to be measurable on every platform.
+		time.Sleep(2 * time.Millisecond)
 		if r.URL.Path == "/deny" {
 			return &worker.HTTPError{Status: http.StatusForbidden}
 		}
