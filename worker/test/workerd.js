@@ -20,16 +20,18 @@ export async function freePort() {
  * resolves once every socket answers a GET of path.
  * @param {string} config path of the .capnp file
  * @param {string[]} sockets socket names of the config
- * @param {{ path?: string }} [options] what to ask for until it answers
+ * @param {{ path?: string, args?: string[], ports?: Record<string, number> }} [options]
+ *   path: what to ask for until it answers; args: more workerd flags (such as
+ *   --experimental); ports: sockets to put on these ports instead (a restart)
  * @returns {Promise<{ urls: Record<string, string>, child, stop: () => Promise<void>,
  *   readyMs: number, firstStatus: number }>} readyMs: from the start of the process to the
  *   last first answer; firstStatus: that answer's status
  */
-export async function startWorkerd(config, sockets = ['http'], { path = '/' } = {}) {
+export async function startWorkerd(config, sockets = ['http'], { path = '/', args: flags = [], ports = {} } = {}) {
   const urls = {};
-  const args = ['serve', config];
+  const args = ['serve', ...flags, config];
   for (const name of sockets) {
-    const port = await freePort();
+    const port = ports[name] ?? (await freePort());
     urls[name] = `http://127.0.0.1:${port}`;
     args.push('--socket-addr', `${name}=127.0.0.1:${port}`);
   }

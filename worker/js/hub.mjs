@@ -1,0 +1,308 @@
+// The signal hub: a Durable Object class that carries the events of one
+// signal to its subscribers over WebSockets, numbered, stored and resumable.
+// docs/hub.md is the protocol; this file follows it.
+//
+// A Worker binds it with three lines of its own:
+//
+//   export { SignalHub } from "./hub.mjs";
+//   import { routeHub } from "./hub.mjs";
+//   ...in fetch: return routeHub(request, env.HUB) ?? otherwise(request);
+//
+// and a Durable Object namespace with SQLite storage for SignalHub (the
+// build command writes it; see docs/hub.md).
+//
+// One object per signal name. Everything it keeps across hibernation and
+// eviction is in SQLite (the last seq and the replay log) or in the sockets'
+// attachments (what each subscriber was sent); the rest is rebuilt on wake.
+import { DurableObject } from "cloudflare:workers";
+
+/** Defaults of SignalHub.options; a subclass may override any of them. */
+export const HUB_DEFAULTS = Object.freeze({
+  // The replay log keeps at most this many events...
+  logCount: 1000,
+  // ...and none older than this (milliseconds).
+  logAgeMs: 5 * 60_000,
+  // Events a subscriber may have received but not yet acknowledged ("got")
+  // before it overflows and is fed from the log instead.
+  window: 1000,
+  // The largest client frame, in UTF-8 bytes.
+  maxMessageBytes: 64 * 1024,
+});
+
+// Close codes (RFC 6455 7.4.1). 1005, 1006 and 1015 cannot be sent.
+const CLOSE_NORMAL = 1000;
+const CLOSE_UNSUPPORTED = 1003; // a binary frame
+const CLOSE_MALFORMED = 1007; // not a hub frame
+const CLOSE_POLICY = 1008; // refused by the hub's rules
+const CLOSE_TOO_BIG = 1009;
+
+// Signal names: what routeHub accepts after its prefix.
+const NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const utf8 = new TextEncoder();
+
+/**
+ * Routes requests under prefix to the hub object of the signal named by the
+ * rest of the path: GET with "Upgrade: websocket" connects, POST emits, GET
+ * reads the signal's state. Returns undefined for other paths, and a 400
+ * response for a bad signal name.
+ * @param {Request} request
+ * @param {DurableObjectNamespace} namespace the binding of SignalHub
+ * @param {string} [prefix="/hub/"]
+ * @returns {Promise<Response> | Response | undefined}
+ */
+export function routeHub(request, namespace, prefix = "/hub/") {
+  const url = new URL(request.url);
+  if (!url.pathname.startsWith(prefix)) return undefined;
+  let name;
+  try {
+    name = decodeURIComponent(url.pathname.slice(prefix.length));
+  } catch {
+    name = "";
+  }
+  if (!NAME.test(name)) {
+    return Response.json(
+      { error: "hub: a signal name is 1 to 128 characters of A-Z a-z 0-9 . _ : -" },
+      { status: 400 },
+    );
+  }
+  return namespace.get(namespace.idFromName(name)).fetch(request);
+}
+
+/** The hub object of one signal. */
+export class SignalHub extends DurableObject {
+  /** Overrides of HUB_DEFAULTS, for subclasses. */
+  static options = {};
+
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.options = { ...HUB_DEFAULTS, ...this.constructor.options };
+    this.sql = ctx.storage.sql;
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS hub_events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, data TEXT NOT NULL);
+       CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+    );
+    // The seq of the last stored event; 0 before the first.
+    this.head = this.sql.exec("SELECT value FROM hub_meta WHERE key = 'seq'").toArray()[0]?.value ?? 0;
+    this.agedAt = 0; // when the log was last trimmed by age
+    this.startedAt = Date.now(); // this constructor's run: a wake from hibernation or eviction runs it again
+    // Subscribers' delivery state, rebuilt from the attachments after a
+    // wake: see Subscriber.
+    this.subscribers = new Map();
+    for (const ws of ctx.getWebSockets("sub")) this.subscribers.set(ws, Subscriber.restore(ws, this.head));
+    // Pings are answered by the runtime, without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.connect(url);
+    if (request.method === "POST") return this.post(request);
+    if (request.method === "GET") {
+      const up = Date.now() - this.startedAt;
+      return Response.json({ seq: this.head, first: this.first(), subscribers: this.subscribers.size, up });
+    }
+    return Response.json({ error: "hub: use GET, POST or a WebSocket upgrade" }, { status: 405 });
+  }
+
+  // A WebSocket: ?after=N resumes after seq N, no "after" starts at the
+  // head, ?subscribe=0 only emits.
+  connect(url) {
+    const subscribe = url.searchParams.get("subscribe") !== "0";
+    let after = this.head;
+    const resume = url.searchParams.get("after");
+    if (subscribe && resume !== null) {
+      after = Number(resume);
+      if (!Number.isSafeInteger(after) || after < 0) {
+        return Response.json({ error: "hub: after must be a whole number >= 0" }, { status: 400 });
+      }
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, subscribe ? ["sub"] : []);
+    const { window, maxMessageBytes } = this.options;
+    server.send(JSON.stringify({ t: "hello", seq: this.head, first: this.first(), window, max: maxMessageBytes }));
+    if (subscribe) {
+      // A client that saw more than the hub has (a hub whose storage was
+      // lost) starts again at the head, after a gap.
+      const sub = new Subscriber(Math.min(after, this.head));
+      this.subscribers.set(server, sub);
+      this.pump(server, sub);
+    } else {
+      server.serializeAttachment({ sub: false });
+    }
+    return new Response(null, {
+      status: 101,
+      webSocket: client,
+      // Workers negotiates permessage-deflate when the client offers it;
+      // compressing each small frame costs more than it saves and gave
+      // the fan-out a long latency tail. Any other value turns it off.
+      headers: { "Sec-WebSocket-Extensions": "identity" },
+    });
+  }
+
+  // POST: the body is one event's data, as JSON; answers {seq} once stored.
+  async post(request) {
+    const text = await request.text();
+    if (utf8.encode(text).byteLength > this.options.maxMessageBytes) {
+      return Response.json({ error: `hub: the event exceeds ${this.options.maxMessageBytes} bytes` }, { status: 413 });
+    }
+    let data;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      return Response.json({ error: "hub: the body must be JSON" }, { status: 400 });
+    }
+    return Response.json({ seq: this.emit(data) });
+  }
+
+  async webSocketMessage(ws, message) {
+    if (typeof message !== "string") {
+      return ws.close(CLOSE_UNSUPPORTED, "hub: binary frames are not accepted");
+    }
+    // A string's UTF-8 length is at most 3 bytes a unit: encode only when
+    // that bound passes the limit.
+    const max = this.options.maxMessageBytes;
+    if (message.length * 3 > max && utf8.encode(message).byteLength > max) {
+      return ws.close(CLOSE_TOO_BIG, `hub: a frame is at most ${max} bytes`);
+    }
+    let frame;
+    try {
+      frame = JSON.parse(message);
+    } catch {
+      return ws.close(CLOSE_MALFORMED, "hub: a frame is a JSON object");
+    }
+    switch (frame?.t) {
+      case "emit":
+        if (!Number.isSafeInteger(frame.id) || !("data" in frame)) {
+          return ws.close(CLOSE_MALFORMED, "hub: emit needs a whole-number id and data");
+        }
+        ws.send(JSON.stringify({ t: "ack", id: frame.id, seq: this.emit(frame.data) }));
+        return;
+      case "got": {
+        const sub = this.subscribers.get(ws);
+        if (!sub || !Number.isSafeInteger(frame.seq)) {
+          return ws.close(CLOSE_MALFORMED, "hub: got needs a subscription and a whole-number seq");
+        }
+        // Acknowledging more than was sent cannot widen the window.
+        sub.acked = Math.max(sub.acked, Math.min(frame.seq, sub.sent));
+        if (!sub.live) this.pump(ws, sub);
+        return;
+      }
+      default:
+        return ws.close(CLOSE_MALFORMED, 'hub: unknown frame type; expected "emit" or "got"');
+    }
+  }
+
+  async webSocketClose(ws, code, reason) {
+    this.subscribers.delete(ws);
+    try {
+      // Answer the client's close. After an abrupt drop (1006) there is no
+      // one to answer, and the code the client used may not be sendable.
+      ws.close(CLOSE_NORMAL, "hub: bye");
+    } catch {}
+  }
+
+  async webSocketError(ws) {
+    this.subscribers.delete(ws);
+  }
+
+  // Stores data as the next event, sends it to the subscribers that are
+  // live, and returns its seq. The write and the sends leave the object
+  // together: the runtime holds outgoing messages until the write is stored.
+  emit(data) {
+    const seq = this.head + 1;
+    const json = JSON.stringify(data) ?? "null";
+    const now = Date.now();
+    this.sql.exec("INSERT INTO hub_events (seq, at, data) VALUES (?, ?, ?)", seq, now, json);
+    this.sql.exec("INSERT INTO hub_meta (key, value) VALUES ('seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", seq);
+    this.sql.exec("DELETE FROM hub_events WHERE seq <= ?", seq - this.options.logCount);
+    this.head = seq;
+    this.trimByAge(now);
+    const frame = `{"t":"event","seq":${seq},"data":${json}}`;
+    const { window } = this.options;
+    for (const [ws, sub] of this.subscribers) {
+      if (!sub.live) continue;
+      if (seq - sub.acked > window) {
+        // Overflow: the subscriber is told, and fed from the log once it
+        // acknowledges what it has.
+        sub.live = false;
+        sub.save(ws);
+        send(ws, `{"t":"overflow","seq":${sub.sent}}`);
+        continue;
+      }
+      send(ws, frame);
+      sub.sent = seq;
+    }
+    return seq;
+  }
+
+  // Sends a subscriber that is behind what it missed, from the log, as far
+  // as its window lets it; it turns live once it reaches the head.
+  pump(ws, sub) {
+    this.trimByAge(Date.now());
+    const first = this.first();
+    if (sub.sent + 1 < first) {
+      // The log no longer has what it missed: say so, then go on from the
+      // oldest stored event.
+      send(ws, `{"t":"gap","from":${sub.sent + 1},"to":${first}}`);
+      sub.sent = sub.acked = first - 1;
+    }
+    const upTo = Math.min(this.head, sub.acked + this.options.window);
+    if (upTo > sub.sent) {
+      const rows = this.sql.exec("SELECT seq, data FROM hub_events WHERE seq > ? AND seq <= ? ORDER BY seq", sub.sent, upTo);
+      for (const row of rows) {
+        send(ws, `{"t":"event","seq":${row.seq},"data":${row.data}}`);
+        sub.sent = row.seq;
+      }
+    }
+    sub.live = sub.sent === this.head;
+    sub.save(ws);
+  }
+
+  // The seq of the oldest event in the log; head + 1 when the log is empty.
+  first() {
+    const row = this.sql.exec("SELECT MIN(seq) AS seq FROM hub_events").one();
+    return row.seq ?? this.head + 1;
+  }
+
+  // Drops events older than logAgeMs, at most once a second: the age is a
+  // bound on what is kept, not a deadline.
+  trimByAge(now) {
+    if (now - this.agedAt < 1000) return;
+    this.agedAt = now;
+    this.sql.exec("DELETE FROM hub_events WHERE at < ?", now - this.options.logAgeMs);
+  }
+}
+
+// Where delivery to one subscriber stands. In memory while the object
+// runs; the attachment of its socket holds what a woken object needs.
+class Subscriber {
+  constructor(sent) {
+    this.sent = sent; // the last seq sent to it
+    this.acked = sent; // the last seq it acknowledged (or had when it came)
+    this.live = false; // sent everything; gets new events as they are stored
+  }
+
+  // A subscriber that was live when the object slept or was evicted had
+  // been sent every event up to the head: events are stored and sent in
+  // one turn. One that was behind is where its attachment says.
+  static restore(ws, head) {
+    const a = ws.deserializeAttachment() ?? {};
+    const sub = new Subscriber(a.live ? head : (a.sent ?? head));
+    sub.live = a.live !== false;
+    return sub;
+  }
+
+  // Written when the subscriber falls behind or catches up, never per
+  // event: an attachment is serialized on every write.
+  save(ws) {
+    ws.serializeAttachment({ sub: true, live: this.live, sent: this.sent });
+  }
+}
+
+// Sends on a socket that may have closed since the turn began.
+function send(ws, text) {
+  try {
+    ws.send(text);
+  } catch {}
+}
