@@ -16,7 +16,7 @@ import (
 )
 
 func newAsync(opts *signals.SignalOptions) *signals.AsyncSignal[int] {
-	return signals.NewWithOptions[int](opts).(*signals.AsyncSignal[int])
+	return signals.NewWithOptions[int](opts)
 }
 
 func TestAsyncEmitReturnsAtOnce(t *testing.T) {

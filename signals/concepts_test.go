@@ -252,7 +252,7 @@ func Example_asyncFireAndForget() {
 
 	close(release)
 	// Wait drains the listeners, e.g. before the program shuts down.
-	signal.(*signals.AsyncSignal[docOrderEvent]).Wait(ctx)
+	signal.Wait(ctx)
 	fmt.Println("after Wait, handled:", handled.Load())
 	// Output:
 	// Order processing started! handled: 0

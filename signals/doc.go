@@ -35,6 +35,9 @@
 //
 // # Compatibility
 //
-// The API is a superset of github.com/maniartech/signals v1.3: code written
-// for it compiles unchanged after switching the import path.
+// The API follows github.com/maniartech/signals v1.3.1: [New] returns an
+// [*AsyncSignal] and [NewSync] a [*SyncSignal], and their methods have
+// v1.3.1's signatures. The differences, mostly in behaviour (an async Emit
+// returns at once, panics are contained, keyed errors are wrapped), are
+// listed in the README of the repository.
 package signals

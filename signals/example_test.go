@@ -63,8 +63,7 @@ func ExampleAsyncSignal_Wait() {
 	for _, id := range []string{"A-1", "A-2", "A-3"} {
 		notify.Emit(context.Background(), Order{ID: id})
 	}
-	// New returns the Signal interface; its dynamic type is *AsyncSignal.
-	if err := notify.(*signals.AsyncSignal[Order]).Wait(context.Background()); err != nil {
+	if err := notify.Wait(context.Background()); err != nil {
 		fmt.Println(err)
 	}
 	fmt.Println("notifications sent:", sent.Load())

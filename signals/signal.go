@@ -70,14 +70,14 @@ type SignalOptions struct {
 	MaxConcurrent int
 }
 
-// New returns a new [*AsyncSignal] with default options.
-func New[T any]() Signal[T] {
+// New returns a new [AsyncSignal] with default options.
+func New[T any]() *AsyncSignal[T] {
 	return &AsyncSignal[T]{}
 }
 
-// NewWithOptions returns a new [*AsyncSignal] with the given options; nil
+// NewWithOptions returns a new [AsyncSignal] with the given options; nil
 // means the defaults.
-func NewWithOptions[T any](opts *SignalOptions) Signal[T] {
+func NewWithOptions[T any](opts *SignalOptions) *AsyncSignal[T] {
 	s := &AsyncSignal[T]{}
 	s.setOptions(opts)
 	if s.opts.MaxConcurrent > 0 {

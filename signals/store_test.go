@@ -108,7 +108,7 @@ func TestInitialCapacity(t *testing.T) {
 	s.AddListener(nop)
 	assert.Equal(t, 3, s.Cap(), "honoured again after Reset")
 
-	a := signals.NewWithOptions[int](&signals.SignalOptions{InitialCapacity: 50}).(*signals.AsyncSignal[int])
+	a := signals.NewWithOptions[int](&signals.SignalOptions{InitialCapacity: 50})
 	a.AddListener(nop)
 	assert.Equal(t, 50, a.Cap())
 }
