@@ -6,11 +6,20 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"runtime"
+	"strconv"
 	"syscall/js"
+	"time"
 	"unsafe"
 
 	"github.com/edgesignals/edgesignals/signals"
 )
+
+// protocol numbers the contract between this package and the npm package's
+// web/src/bridge.js: the exports, the layout of the exchange block, the
+// statuses, kinds and wire tags. Both sides check it at start (connect);
+// change it with any of them.
+const protocol = 1
 
 // host is the JavaScript side of the bridge (web/src/bridge.js). The loader
 // puts it in a global for Serve to take, so that nothing stays global.
@@ -20,9 +29,9 @@ const hostGlobal = "__edgesignals_host"
 
 // Payload kinds: how JavaScript passed the payload of a call.
 const (
-	kindNumber = 1 // the num argument
-	kindString = 2 // n bytes of UTF-8 in buf
-	kindWire   = 3 // n bytes of the wire format in buf
+	kindNumber = 1 // exchange.num
+	kindString = 2 // exchange.n bytes of UTF-8 in buf
+	kindWire   = 3 // exchange.n bytes of the wire format in buf
 )
 
 // buf is where JavaScript writes payloads and keys. Go's heap does not move,
@@ -37,54 +46,63 @@ func esBuffer(size int32) uint32 {
 	return uint32(uintptr(unsafe.Pointer(&buf[0])))
 }
 
-func payload(kind int32, num float64, n int32) (any, error) {
-	switch kind {
+// exchange is the block of Go memory through which JavaScript passes the
+// arguments of a call that runs listeners (es_call, es_emit, es_try) and
+// reads how it ended. Those exports take no arguments and return nothing,
+// which is what lets them return early safely: see dispatch. bridge.js
+// mirrors the field offsets (jsbridge's TestMirroredConstants checks them).
+type exchange struct {
+	target  int32   // the Go listener's id, or the exported signal's handle
+	call    int32   // JavaScript's number for the call
+	kind    int32   // how the payload was passed: kindNumber, kindString, kindWire
+	n       int32   // bytes of payload in buf
+	num     float64 // the payload, for kindNumber
+	flags   int32   // callNested, callAbortable
+	ended   int32   // the number of the call that status describes
+	status  int32   // how that call ended: statusOK, ...
+	failure uint32  // address of the failure record, for statusGoError
+}
+
+var ex exchange
+
+// Flags of a call, in exchange.flags.
+const (
+	callNested    = 1 // JavaScript calls from inside Go (from a JavaScript listener that Go called)
+	callAbortable = 2 // JavaScript's tryEmit has an AbortSignal or a timeout
+)
+
+//go:wasmexport es_exchange
+func esExchange() uint32 { return uint32(uintptr(unsafe.Pointer(&ex))) }
+
+func payload() (any, error) {
+	switch ex.kind {
 	case kindNumber:
-		return num, nil
+		return ex.num, nil
 	case kindString:
-		return string(buf[:n]), nil
+		return string(buf[:ex.n]), nil
 	case kindWire:
-		return decode(buf[:n])
+		return decode(buf[:ex.n])
 	}
 	return nil, errors.New("jsbridge: unknown payload kind")
 }
 
-// listener is a Go listener of a JavaScript signal, as Listen or
-// ListenAsync registered it.
+// listener is a Go listener of a JavaScript signal, as Listen registered it.
 type listener struct {
 	key  string
 	call func(context.Context, any) error
 }
 
 var (
-	listeners []listener // by id, as JavaScript's stubs name them
-	exports   []*export  // by handle
+	listeners []listener  // by id, as JavaScript's stubs name them
+	exports   []*goSignal // by handle
 	served    bool
 	queued    []func() // Listen and Export calls made before Serve
 )
 
-// Listen adds fn as a listener of the JavaScript signal called name, whether
-// JavaScript has created it yet or not. The optional key names it there, as
-// with any keyed listener. Payloads that do not convert to T reach
-// JavaScript as a TypeError and fn is not called.
-//
-// fn runs inside the emitting JavaScript call, so it must not wait for
-// JavaScript (timers, fetch, promises): use ListenAsync for that.
-func Listen[T any](name string, fn signals.SignalListenerErr[T], key ...string) {
-	listen(name, fn, false, key)
-}
-
-// ListenAsync is Listen for a listener that may wait: on timers, or on
-// JavaScript through syscall/js callbacks. fn runs on a goroutine of its
-// own, and JavaScript sees it as an async listener: tryEmit awaits it in its
-// place among the signal's listeners, and an abort or timeout of the tryEmit
-// cancels fn's context. Entering Go this way costs microseconds more than
-// Listen's direct call.
-func ListenAsync[T any](name string, fn signals.SignalListenerErr[T], key ...string) {
-	listen(name, fn, true, key)
-}
-
-func listen[T any](name string, fn signals.SignalListenerErr[T], async bool, key []string) {
+func listen[T any](name string, fn signals.SignalListenerErr[T], key []string) {
+	if fn == nil {
+		panic("jsbridge: Listen(" + strconv.Quote(name) + ") with a nil listener")
+	}
 	id := len(listeners)
 	k := ""
 	if len(key) > 0 {
@@ -100,7 +118,7 @@ func listen[T any](name string, fn signals.SignalListenerErr[T], async bool, key
 		}
 		return nil
 	}})
-	whenServed(func() { host.Call("listen", name, id, k, async) })
+	whenServed(func() { host.Call("listen", name, id, k) })
 }
 
 func whenServed(f func()) {
@@ -112,16 +130,16 @@ func whenServed(f func()) {
 }
 
 //go:wasmexport es_call
-func esCall(id, kind int32, num float64, n int32) int32 {
-	if id < 0 || int(id) >= len(listeners) {
-		return fail(errors.New("jsbridge: no Go listener with that id"))
+func esCall() {
+	if ex.target < 0 || int(ex.target) >= len(listeners) {
+		end(ex.call, errors.New("jsbridge: no Go listener with that id"))
+		return
 	}
-	l := listeners[id]
-	v, err := payload(kind, num, n)
-	if err == nil {
-		err = l.run(context.Background(), v)
-	}
-	return fail(err)
+	dispatch(runListener, false)
+}
+
+func runListener(ctx context.Context, target int32, v any) error {
+	return listeners[target].run(ctx, v)
 }
 
 // run calls the listener with v, turning a panic into an error.
@@ -133,22 +151,73 @@ func (l listener) run(ctx context.Context, v any) error {
 	return err
 }
 
-// running holds the cancel functions of the ListenAsync calls in progress,
-// by the number JavaScript gave the call. Only exports and the goroutines
-// they start touch it, one at a time: js/wasm has one thread, and none of
-// them blocks while using it.
-var running = map[int32]*callContext{}
+// Running listeners for JavaScript.
+//
+// A call from JavaScript runs the listeners on the goroutine of the export
+// itself, since starting another goroutine and switching to it costs a few
+// microseconds per call in js/wasm, ten times the call. Those listeners may
+// wait (a timer, a channel, a mutex, I/O). While they do, Go's scheduler
+// runs the other goroutines; if none is left to run, it returns to
+// JavaScript from the export at once (runtime/lock_js.go, beforeIdle pauses
+// Go), with the listeners still waiting. An export with arguments or results
+// cannot survive that: on its way out it reads its results and moves Go's
+// stack pointer as if it had returned normally, so Go's next entry works on
+// a wrong stack. The exports that run listeners therefore have neither: they
+// read their arguments from the exchange block and write the outcome there,
+// marked with the number of the call (ended). JavaScript, finding that the
+// call has not ended, takes it as pending: it calls es_pending, returns a
+// promise, and host.settle resolves it once the listeners are done. The
+// goroutine, which would otherwise return into the export it already left,
+// then ends with runtime.Goexit.
+//
+// A call that JavaScript makes from inside Go (from a JavaScript listener
+// that Go called) must not return early: Go's own frames sit below it, in
+// the middle of their call to JavaScript. It gets a goroutine of its own
+// and is pending at once.
 
-// callContext is the context of a ListenAsync call: context.Background()
-// with a Done channel that es_cancel closes. It stands in for
-// context.WithCancel, whose machinery would add some 70 KB to every module.
-type callContext struct {
-	context.Context
-	done     chan struct{}
-	canceled bool
+// The context that a call from JavaScript gives its listeners. A call that
+// JavaScript can abort (its tryEmit has an AbortSignal or a timeout) gets a
+// *callContext, which es_cancel cancels. The others cannot end, and most get
+// context.Background(), which costs nothing: a context of our own costs an
+// allocation, and signals make a Done channel of it on every emit. A Go
+// signal's tryEmit gets a callID instead, which carries the call's number:
+// JavaScript ties the JavaScript listeners that Go calls to the tryEmit of
+// that number (host.callListener).
+
+// callID is the context of a call that cannot be aborted:
+// context.Background() with the call's number.
+type callID int32
+
+func (callID) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (callID) Done() <-chan struct{}       { return nil }
+func (callID) Err() error                  { return nil }
+func (c callID) Value(key any) any {
+	if key == (callKey{}) {
+		return c
+	}
+	return nil
 }
 
-func (c *callContext) Done() <-chan struct{} { return c.done }
+type callKey struct{}
+
+// callContext is the context of a call that JavaScript's tryEmit can abort
+// (es_cancel): context.Background() with a Done channel. It stands in for
+// context.WithCancel, whose machinery would add some 70 KB to every module.
+type callContext struct {
+	call     int32
+	canceled bool
+	done     chan struct{}
+}
+
+func (*callContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// Done makes its channel on first use.
+func (c *callContext) Done() <-chan struct{} {
+	if c.done == nil {
+		c.done = make(chan struct{})
+	}
+	return c.done
+}
 
 func (c *callContext) Err() error {
 	if c.canceled {
@@ -157,46 +226,127 @@ func (c *callContext) Err() error {
 	return nil
 }
 
+func (c *callContext) Value(key any) any {
+	if key == (callKey{}) {
+		return callID(c.call)
+	}
+	return nil
+}
+
 func (c *callContext) cancel() {
-	if !c.canceled {
-		c.canceled = true
+	if c.canceled {
+		return
+	}
+	c.canceled = true
+	if c.done == nil {
+		c.done = closed
+	} else {
 		close(c.done)
 	}
 }
 
-// es_call_async starts a ListenAsync listener on a goroutine, with the
-// payload decoded now (the buffer is reused by the next call). The goroutine
-// runs once JavaScript resumes Go; it reports with host.settle(call, status,
-// address of failure).
-//
-//go:wasmexport es_call_async
-func esCallAsync(id, call, kind int32, num float64, n int32) int32 {
-	if id < 0 || int(id) >= len(listeners) {
-		return fail(errors.New("jsbridge: no Go listener with that id"))
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// callOf returns the number of the JavaScript call that ctx belongs to, 0
+// if none. Signals hand the emit's context to their listeners as it is,
+// unless a listener makes a context of its own.
+func callOf(ctx context.Context) int32 {
+	switch c := ctx.(type) {
+	case callID:
+		return int32(c)
+	case *callContext:
+		return c.call
 	}
-	l := listeners[id]
-	v, err := payload(kind, num, n)
-	if err != nil {
-		return fail(err)
+	if c, ok := ctx.Value(callKey{}).(callID); ok {
+		return int32(c)
 	}
-	ctx := &callContext{Context: context.Background(), done: make(chan struct{})}
-	running[call] = ctx
-	go func() {
-		err := l.run(ctx, v)
-		delete(running, call)
-		status := fail(err)
-		host.Call("settle", call, status, esFailure())
-	}()
 	return 0
 }
 
-// es_cancel cancels the context of a ListenAsync call: its tryEmit was
-// aborted or timed out.
+var (
+	// current is the number of the call that runs on an export's
+	// goroutine, and currentContext its context if it can be cancelled.
+	current        int32
+	currentContext *callContext
+	// pending holds the calls that JavaScript awaits, with their contexts
+	// (nil for calls that cannot be cancelled).
+	pending = map[int32]*callContext{}
+)
+
+// dispatch runs the call that ex describes: run with its target and
+// payload (see above). numbered says whether run's listeners must learn
+// the call's number (see callID).
+func dispatch(run func(ctx context.Context, target int32, v any) error, numbered bool) {
+	call, target, flags := ex.call, ex.target, ex.flags
+	v, err := payload()
+	if err != nil {
+		end(call, err)
+		return
+	}
+	var c *callContext
+	ctx := context.Background()
+	if numbered {
+		ctx = callID(call)
+	}
+	if flags&callAbortable != 0 {
+		c = &callContext{call: call}
+		ctx = c
+	}
+	if flags&callNested != 0 {
+		pending[call] = c
+		go func() { settle(call, run(ctx, target, v)) }()
+		ex.ended, ex.status = call, statusPending
+		return
+	}
+	current, currentContext = call, c
+	err = run(ctx, target, v)
+	if current != call {
+		// es_pending took the call over, and later calls may have run.
+		settle(call, err)
+		runtime.Goexit() // the export returned long ago: there is nothing to go back to
+	}
+	current, currentContext = 0, nil
+	end(call, err)
+}
+
+// end records how call ended, for JavaScript to read after the export.
+func end(call int32, err error) {
+	if err == nil {
+		ex.ended, ex.status = call, statusOK
+		return
+	}
+	ex.status = fail(err)
+	ex.ended = call
+	if ex.status == statusGoError {
+		ex.failure = failureAddress()
+	}
+}
+
+// settle tells JavaScript how a pending call ended.
+func settle(call int32, err error) {
+	delete(pending, call)
+	status := fail(err)
+	host.Call("settle", call, status, failureAddress())
+}
+
+// es_pending tells Go that its current call returned to JavaScript before
+// its listeners were done: JavaScript now awaits it.
+//
+//go:wasmexport es_pending
+func esPending() {
+	if current != 0 {
+		pending[current] = currentContext
+		current, currentContext = 0, nil
+	}
+}
+
+// es_cancel cancels the context of a pending call: its tryEmit was aborted
+// or timed out.
 //
 //go:wasmexport es_cancel
 func esCancel(call int32) {
-	if ctx := running[call]; ctx != nil {
-		ctx.cancel()
+	if c := pending[call]; c != nil { // nil for a call that cannot be cancelled
+		c.cancel()
 	}
 }
 
@@ -211,22 +361,23 @@ func guard(f func() error) (err error) {
 	return f()
 }
 
-// Statuses of the exports that call listeners.
+// Statuses of the calls that run listeners.
 const (
 	statusOK      = 0
 	statusJSError = 1 // a JavaScript listener's own error, handed over with host.fail
-	statusGoError = 2 // a Go error, described by failure
+	statusGoError = 2 // a Go error, described by the failure record
+	statusPending = 3 // the call goes on; host.settle reports its end
 )
 
-// Kinds of Go error in failure; web/src/bridge.js names them.
+// Kinds of Go error in the failure record; web/src/bridge.js names them.
 const (
 	failGo    = 0 // the listener's error: a GoError
 	failPanic = 1 // the listener panicked: a GoError named PanicError
 	failType  = 2 // the payload does not fit the listener: a TypeError
 )
 
-// failure describes the last Go error an export reported, for JavaScript to
-// read from Go's memory once the export has returned: uint32 kind, uint32 key
+// failure describes the last Go error a call reported, for JavaScript to
+// read from Go's memory once the call has returned: uint32 kind, uint32 key
 // length, uint32 message length (little endian), key, message. Calling into
 // JavaScript with the text instead would make a js.Value, with a finalizer,
 // of every string, and the Error built there would capture Go's frames in its
@@ -234,16 +385,14 @@ const (
 // accepted one.
 var failure []byte
 
-//go:wasmexport es_failure
-func esFailure() uint32 {
+func failureAddress() uint32 {
 	if len(failure) == 0 {
 		return 0
 	}
 	return uint32(uintptr(unsafe.Pointer(&failure[0])))
 }
 
-// fail records why a call failed, if it did, and returns the status the
-// exports return.
+// fail records why a call failed, if it did, and returns its status.
 func fail(err error) int32 {
 	if err == nil {
 		return statusOK
@@ -273,21 +422,29 @@ func fail(err error) int32 {
 	return statusGoError
 }
 
-// Serve connects the bridge to the JavaScript that loaded the module and
-// keeps the program running to serve it. It never returns.
-func Serve() {
+func serve() {
 	connect()
 	select {}
 }
 
-// connect takes the host, tells it about the signals registered so far and
-// that Go is ready.
+// connect takes the host, checks that it speaks this package's protocol,
+// tells it about the signals registered so far and that Go is ready.
 func connect() {
 	host = js.Global().Get(hostGlobal)
 	if host.IsUndefined() {
 		panic("jsbridge: Serve: load this module with the edgesignals package's load()")
 	}
 	js.Global().Delete(hostGlobal)
+	// hello lets JavaScript check Go's protocol (and report a mismatch as
+	// load()'s error); Go checks JavaScript's, in case JavaScript cannot.
+	if host.Get("hello").Type() != js.TypeFunction {
+		panic("jsbridge: the edgesignals package that loaded this module is too old for it: it has no bridge protocol " + strconv.Itoa(protocol))
+	}
+	theirs := host.Call("hello", protocol, runtime.Version(), esExchange())
+	if theirs.Type() != js.TypeNumber || theirs.Int() != protocol {
+		panic("jsbridge: the edgesignals package speaks bridge protocol " + js.Global().Call("String", theirs).String() +
+			", this module protocol " + strconv.Itoa(protocol) + ": build the module against the jsbridge of the package's version")
+	}
 	served = true
 	for _, f := range queued {
 		f()

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"runtime"
+	"strconv"
 	"syscall/js"
 	"testing"
 	"unsafe"
@@ -17,34 +19,42 @@ import (
 )
 
 // fakeHost stands in for web/src/bridge.js: a real JavaScript object whose
-// methods record what Go tells it.
+// methods record what Go tells it. They are JavaScript functions, as
+// bridge.js's are: a js.FuncOf would run Go inside Go's call to JavaScript,
+// where the test's own goroutine could run on and end the program.
 type fakeHost struct {
-	obj   js.Value
-	funcs []js.Func
-	calls map[string][][]js.Value
+	obj js.Value
 }
 
-func newFakeHost(t *testing.T) *fakeHost {
-	h := &fakeHost{obj: js.Global().Get("Object").New(), calls: map[string][][]js.Value{}}
-	for _, name := range []string{"listen", "export", "fail", "keys", "ready"} {
-		f := js.FuncOf(func(_ js.Value, args []js.Value) any {
-			h.calls[name] = append(h.calls[name], append([]js.Value(nil), args...))
-			return nil
-		})
-		h.funcs = append(h.funcs, f)
-		h.obj.Set(name, f)
+var makeFakeHost = js.Global().Get("Function").New("protocol", `
+	const calls = {};
+	const record = (name, result) => (...args) => { (calls[name] ??= []).push(args); return result; };
+	return { calls, hello: record('hello', protocol), listen: record('listen'), export: record('export'),
+		fail: record('fail'), settle: record('settle'), keys: record('keys'), ready: record('ready') };`)
+
+func newFakeHost(*testing.T) *fakeHost {
+	return &fakeHost{obj: makeFakeHost.Invoke(protocol)}
+}
+
+// calls returns the arguments of each call of name.
+func (h *fakeHost) calls(name string) [][]js.Value {
+	list := h.obj.Get("calls").Get(name)
+	if list.IsUndefined() {
+		return nil
 	}
-	t.Cleanup(func() {
-		for _, f := range h.funcs {
-			f.Release()
+	out := make([][]js.Value, list.Length())
+	for i := range out {
+		args := list.Index(i)
+		for j := range args.Length() {
+			out[i] = append(out[i], args.Index(j))
 		}
-	})
-	return h
+	}
+	return out
 }
 
 // last returns the arguments of the last call of name as Go strings.
 func (h *fakeHost) last(name string) []string {
-	calls := h.calls[name]
+	calls := h.calls(name)
 	if len(calls) == 0 {
 		return nil
 	}
@@ -55,11 +65,16 @@ func (h *fakeHost) last(name string) []string {
 	return out
 }
 
-// lastFailure reads the record that es_failure points to, as bridge.js reads
-// it, and returns its message, the name bridge.js gives its kind, and its key.
+// lastFailure reads the record that the exchange block points to, as
+// bridge.js reads it, and returns its message, the name bridge.js gives its
+// kind, and its key.
 func lastFailure(t *testing.T) []string {
-	require.NotZero(t, esFailure())
-	require.Equal(t, uintptr(esFailure()), uintptr(unsafe.Pointer(&failure[0])))
+	return lastFailureAt(t, ex.failure)
+}
+
+func lastFailureAt(t *testing.T, address uint32) []string {
+	require.NotZero(t, address)
+	require.Equal(t, uintptr(address), uintptr(unsafe.Pointer(&failure[0])))
 	kind := binary.LittleEndian.Uint32(failure)
 	keyLen := binary.LittleEndian.Uint32(failure[4:])
 	msgLen := binary.LittleEndian.Uint32(failure[8:])
@@ -75,7 +90,7 @@ func connected(t *testing.T) *fakeHost {
 	js.Global().Set(hostGlobal, h.obj)
 	connect()
 	require.True(t, js.Global().Get(hostGlobal).IsUndefined(), "connect takes the host out of the global scope")
-	require.Len(t, h.calls["ready"], 1)
+	require.Len(t, h.calls("ready"), 1)
 	return h
 }
 
@@ -86,17 +101,31 @@ func put(v any) int32 {
 	return int32(copy(buf, b))
 }
 
+var calls int32
+
+// call runs export (esCall, esEmit, esTry) for target as bridge.js does,
+// through the exchange block, and returns the status the call ended with.
+func call(export func(), target, kind int32, num float64, n int32) int32 {
+	calls++
+	ex = exchange{target: target, call: calls, kind: kind, n: n, num: num}
+	export()
+	if ex.ended != calls {
+		return -1 // still running: bridge.js would call es_pending
+	}
+	return ex.status
+}
+
 func TestListenBeforeAndAfterConnect(t *testing.T) {
 	listeners, exports, served, queued = nil, nil, false, nil
 	Listen("early", func(context.Context, float64) error { return nil }, "k1")
 	h := newFakeHost(t)
 	js.Global().Set(hostGlobal, h.obj)
 	connect()
-	assert.Equal(t, []string{"early", "0", "k1", "false"}, h.last("listen"), "registered before connect, told at connect")
+	assert.Equal(t, []string{"early", "0", "k1"}, h.last("listen"), "registered before connect, told at connect")
 	Listen("late", func(context.Context, string) error { return nil })
-	assert.Equal(t, []string{"late", "1", "", "false"}, h.last("listen"))
-	ListenAsync("waits", func(context.Context, string) error { return nil })
-	assert.Equal(t, []string{"waits", "2", "", "true"}, h.last("listen"))
+	assert.Equal(t, []string{"late", "1", ""}, h.last("listen"))
+	hello := h.last("hello")
+	assert.Equal(t, []string{strconv.Itoa(protocol), runtime.Version(), strconv.Itoa(int(esExchange()))}, hello)
 }
 
 func TestCallGoListener(t *testing.T) {
@@ -113,26 +142,26 @@ func TestCallGoListener(t *testing.T) {
 		return nil
 	}, "numbers")
 
-	assert.Equal(t, int32(0), esCall(0, kindNumber, 7, 0))
+	assert.Equal(t, int32(0), call(esCall, 0, kindNumber, 7, 0))
 	assert.Equal(t, []int{7}, got)
 
-	assert.Equal(t, int32(statusGoError), esCall(0, kindNumber, 1.5, 0))
+	assert.Equal(t, int32(statusGoError), call(esCall, 0, kindNumber, 1.5, 0))
 	assert.Equal(t, []string{"jsbridge: payload is a fractional number, the listener takes int", "TypeError", ""}, lastFailure(t))
 
-	assert.Equal(t, int32(statusGoError), esCall(0, kindNumber, -1, 0))
+	assert.Equal(t, int32(statusGoError), call(esCall, 0, kindNumber, -1, 0))
 	assert.Equal(t, []string{"negative", "GoError", "numbers"}, lastFailure(t))
 
-	assert.Equal(t, int32(statusGoError), esCall(0, kindNumber, 13, 0))
+	assert.Equal(t, int32(statusGoError), call(esCall, 0, kindNumber, 13, 0))
 	assert.Equal(t, []string{"signals: listener \"numbers\" panicked: unlucky", "PanicError", "numbers"}, lastFailure(t),
 		"a panic names its listener too")
 
-	assert.Equal(t, int32(statusGoError), esCall(0, kindWire, 0, put("7")))
+	assert.Equal(t, int32(statusGoError), call(esCall, 0, kindWire, 0, put("7")))
 	assert.Equal(t, "TypeError", lastFailure(t)[1])
 
-	assert.Equal(t, int32(statusGoError), esCall(99, kindNumber, 1, 0))
+	assert.Equal(t, int32(statusGoError), call(esCall, 99, kindNumber, 1, 0))
 	assert.Equal(t, []string{"jsbridge: no Go listener with that id", "GoError", ""}, lastFailure(t))
-	assert.Empty(t, h.calls["fail"], "Go's errors reach JavaScript through Go's memory, not host.fail")
-	assert.Equal(t, int32(0), esCall(0, kindNumber, 8, 0), "the bridge works after every failure")
+	assert.Empty(t, h.calls("fail"), "Go's errors reach JavaScript through Go's memory, not host.fail")
+	assert.Equal(t, int32(0), call(esCall, 0, kindNumber, 8, 0), "the bridge works after every failure")
 	assert.Equal(t, []int{7, 8}, got)
 }
 
@@ -141,8 +170,8 @@ func TestStringAndWirePayloads(t *testing.T) {
 	var got []any
 	Listen("any", func(_ context.Context, v any) error { got = append(got, v); return nil })
 	n := copy(buf[:esBufferLen(int32(len("héllo")))], "héllo")
-	assert.Equal(t, int32(0), esCall(0, kindString, 0, int32(n)))
-	assert.Equal(t, int32(0), esCall(0, kindWire, 0, put(map[string]any{"id": 1.0, "tags": []any{"a"}})))
+	assert.Equal(t, int32(0), call(esCall, 0, kindString, 0, int32(n)))
+	assert.Equal(t, int32(0), call(esCall, 0, kindWire, 0, put(map[string]any{"id": 1.0, "tags": []any{"a"}})))
 	assert.Equal(t, []any{"héllo", map[string]any{"id": 1.0, "tags": []any{"a"}}}, got)
 }
 
@@ -162,12 +191,12 @@ func TestExport(t *testing.T) {
 	Export("sum", s)
 	assert.Equal(t, []string{"sum", "0", "false"}, h.last("export"))
 
-	assert.Equal(t, int32(0), esEmit(0, kindNumber, 2, 0))
-	assert.Equal(t, int32(0), esTry(0, kindNumber, 3, 0))
+	assert.Equal(t, int32(0), call(esEmit, 0, kindNumber, 2, 0))
+	assert.Equal(t, int32(0), call(esTry, 0, kindNumber, 3, 0))
 	assert.Equal(t, 5.0, sum)
-	assert.Equal(t, int32(statusGoError), esTry(0, kindNumber, -1, 0))
+	assert.Equal(t, int32(statusGoError), call(esTry, 0, kindNumber, -1, 0))
 	assert.Equal(t, []string{"negative", "GoError", "adder"}, lastFailure(t))
-	assert.Equal(t, int32(0), esEmit(0, kindNumber, -1, 0), "Emit ignores listener errors")
+	assert.Equal(t, int32(0), call(esEmit, 0, kindNumber, -1, 0), "Emit ignores listener errors")
 
 	// A JavaScript listener, staged as bridge.js stages it.
 	var seen []float64
@@ -180,7 +209,7 @@ func TestExport(t *testing.T) {
 	keyLen := int32(copy(buf[:esBufferLen(5)], "js:ok"))
 	assert.Equal(t, int32(2), esAdd(0, keyLen, false))
 	assert.Equal(t, int32(-1), esAdd(0, keyLen, false), "duplicate key")
-	assert.Equal(t, int32(0), esEmit(0, kindNumber, 4, 0))
+	assert.Equal(t, int32(0), call(esEmit, 0, kindNumber, 4, 0))
 	assert.Equal(t, []float64{4}, seen)
 	assert.Equal(t, int32(2), esLen(0))
 	esKeys(0)
@@ -198,7 +227,7 @@ func TestExportAsyncRunsListenersBeforeReturning(t *testing.T) {
 	s.AddListener(func(_ context.Context, v string) { done <- v })
 	Export("async", s)
 	n := copy(buf[:esBufferLen(2)], "hi")
-	require.Equal(t, int32(0), esEmit(0, kindString, 0, int32(n)))
+	require.Equal(t, int32(0), call(esEmit, 0, kindString, 0, int32(n)))
 	select {
 	case v := <-done:
 		assert.Equal(t, "hi", v)
@@ -214,4 +243,88 @@ func TestToJS(t *testing.T) {
 	assert.True(t, v.Get("list").Index(1).IsNull())
 	_, err = toJS(struct{}{})
 	assert.Error(t, err)
+}
+
+func TestCallFromInsideGoIsPendingAndSettles(t *testing.T) {
+	h := connected(t)
+	release := make(chan error)
+	var got []float64
+	Listen("n", func(ctx context.Context, n float64) error {
+		got = append(got, n)
+		return <-release
+	}, "waits")
+	calls++
+	ex = exchange{target: 0, call: calls, kind: kindNumber, num: 5, flags: callNested}
+	esCall()
+	require.Equal(t, calls, ex.ended)
+	require.Equal(t, int32(statusPending), ex.status, "a call from inside Go never runs on the export's goroutine")
+	assert.Empty(t, got, "the listener runs once the caller yields")
+	release <- errors.New("slow and wrong") // the listener has started and waits for this
+	for range 100 {
+		if len(h.calls("settle")) > 0 {
+			break
+		}
+		runtime.Gosched()
+	}
+	require.Len(t, h.calls("settle"), 1)
+	settled := h.last("settle")
+	assert.Equal(t, []string{strconv.Itoa(int(calls)), strconv.Itoa(statusGoError), strconv.Itoa(int(failureAddress()))}, settled)
+	assert.Equal(t, []string{"slow and wrong", "GoError", "waits"}, lastFailureAt(t, failureAddress()))
+	assert.Empty(t, pending, "a settled call is forgotten")
+}
+
+func TestCancelEndsThePendingCallsContext(t *testing.T) {
+	h := connected(t)
+	Listen("n", func(ctx context.Context, _ float64) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	calls++
+	ex = exchange{target: 0, call: calls, kind: kindNumber, flags: callNested | callAbortable}
+	esCall()
+	require.Equal(t, int32(statusPending), ex.status)
+	runtime.Gosched() // the listener starts and waits for its context
+	esCancel(calls)
+	esCancel(calls) // twice is harmless
+	esCancel(12345) // as is an unknown call
+	for range 100 {
+		if len(h.calls("settle")) > 0 {
+			break
+		}
+		runtime.Gosched()
+	}
+	require.Len(t, h.calls("settle"), 1)
+	assert.Equal(t, []string{"context canceled", "GoError", ""}, lastFailureAt(t, failureAddress()))
+}
+
+func TestJavaScriptListenersLearnTheirCall(t *testing.T) {
+	h := connected(t)
+	s := signals.NewSync[float64]()
+	Export("s", s)
+	var seen [][2]float64
+	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		seen = append(seen, [2]float64{args[0].Float(), args[1].Float()})
+		return nil
+	})
+	defer fn.Release()
+	h.obj.Set("staged", fn)
+	require.Equal(t, int32(1), esAdd(0, 0, false))
+	require.Equal(t, int32(0), call(esTry, 0, kindNumber, 7, 0))
+	require.NoError(t, s.TryEmit(context.Background(), 8))
+	assert.Equal(t, [][2]float64{{7, float64(calls)}, {8, 0}}, seen, "the call's number, or 0 for Go's own emits")
+}
+
+func TestConnectRefusesAnotherProtocol(t *testing.T) {
+	listeners, exports, served, queued = nil, nil, false, nil
+	h := newFakeHost(t)
+	h.obj.Set("hello", js.Global().Get("Function").New("return " + strconv.Itoa(protocol+1)))
+	js.Global().Set(hostGlobal, h.obj)
+	assert.PanicsWithValue(t, "jsbridge: the edgesignals package speaks bridge protocol "+strconv.Itoa(protocol+1)+
+		", this module protocol "+strconv.Itoa(protocol)+": build the module against the jsbridge of the package's version", connect)
+	assert.Empty(t, h.calls("ready"))
+
+	h.obj.Delete("hello")
+	js.Global().Set(hostGlobal, h.obj)
+	assert.PanicsWithValue(t, "jsbridge: the edgesignals package that loaded this module is too old for it: it has no bridge protocol "+
+		strconv.Itoa(protocol), connect)
 }

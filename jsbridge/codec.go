@@ -190,13 +190,6 @@ func article(kind string) string {
 	return "a " + kind
 }
 
-// Unmarshaler is implemented by payload types that convert themselves from
-// the values of the mapping (float64, string, bool, nil, []byte, []any,
-// map[string]any).
-type Unmarshaler interface {
-	UnmarshalJS(v any) error
-}
-
 // convert turns a decoded value into the type a listener takes. The mapping
 // types themselves and any pass through; whole numbers convert to int and
 // int64; anything else must implement Unmarshaler.

@@ -20,8 +20,8 @@
 // that does not convert is a [*PayloadError], which JavaScript receives as a
 // TypeError; it never panics.
 //
-// Listen's listeners run synchronously inside the JavaScript call that emits,
-// so they must not wait for JavaScript (timers, fetch, promises): the
-// JavaScript event loop cannot run until they return. A listener that must
-// wait is added with [ListenAsync] and runs on a goroutine of its own.
+// Go listeners may wait, as any Go code does (timers, channels, mutexes,
+// I/O, JavaScript promises through syscall/js): JavaScript awaits them in
+// their place among a signal's listeners. A listener that does not wait
+// answers within the JavaScript call, without a promise in between.
 package jsbridge

@@ -5,16 +5,17 @@ package jsbridge
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"syscall/js"
 
 	"github.com/edgesignals/edgesignals/signals"
 )
 
-// export is a Go signal handed to JavaScript, with its payload type erased.
-type export struct {
-	emit func(v any) error
-	try  func(v any) error
+// goSignal is a Go signal handed to JavaScript, with its payload type erased.
+type goSignal struct {
+	emit func(ctx context.Context, v any) error
+	try  func(ctx context.Context, v any) error
 	add  func(fn js.Value, key string, once bool) int
 	sig  interface {
 		RemoveListener(string) int
@@ -24,43 +25,43 @@ type export struct {
 	}
 }
 
-// Export makes s available to JavaScript as signal(name). JavaScript can add
-// and remove listeners, which stay JavaScript functions that Go calls, and
-// emit payloads, which convert to T as for [Listen]. A second Export of the
-// same name replaces the first.
-func Export[T any](name string, s signals.Signal[T]) {
+func export[T any](name string, s signals.Signal[T]) {
+	if s == nil {
+		panic("jsbridge: Export(" + strconv.Quote(name) + ") with a nil signal")
+	}
 	_, async := s.(*signals.AsyncSignal[T])
-	e := &export{
+	e := &goSignal{
 		sig: s,
-		emit: func(v any) error {
+		emit: func(ctx context.Context, v any) error {
 			t, err := convert[T](v)
 			if err != nil {
 				return err
 			}
-			s.Emit(context.Background(), t)
+			s.Emit(ctx, t)
 			if a, ok := s.(*signals.AsyncSignal[T]); ok {
 				// Goroutines started by a WebAssembly export run only when
 				// Go is next resumed (the bridge resumes it a macrotask
 				// later): waiting here lets emit return with its listeners
 				// done, so JavaScript sees them finish in emit order.
-				return a.Wait(context.Background())
+				return a.Wait(ctx)
 			}
 			return nil
 		},
-		try: func(v any) error {
+		try: func(ctx context.Context, v any) error {
 			t, err := convert[T](v)
 			if err != nil {
 				return err
 			}
-			return s.TryEmit(context.Background(), t)
+			return s.TryEmit(ctx, t)
 		},
 		add: func(fn js.Value, key string, once bool) int {
-			l := func(_ context.Context, v T) error {
+			l := func(ctx context.Context, v T) error {
 				jv, err := toJS(v)
 				if err != nil {
 					return err
 				}
-				fn.Invoke(jv) // a throw panics with a js.Error: the emit's guard returns it
+				// A throw panics with a js.Error: the emit's guard returns it.
+				fn.Invoke(jv, callOf(ctx))
 				return nil
 			}
 			if once {
@@ -78,33 +79,40 @@ func Export[T any](name string, s signals.Signal[T]) {
 	whenServed(func() { host.Call("export", name, handle, async) })
 }
 
-func exported(handle int32) (*export, error) {
+func exported(handle int32) (*goSignal, error) {
 	if handle < 0 || int(handle) >= len(exports) {
 		return nil, errors.New("jsbridge: no exported signal with that handle")
 	}
 	return exports[handle], nil
 }
 
+// es_emit and es_try take their arguments from the exchange block, as
+// es_call does (see dispatch).
+//
 //go:wasmexport es_emit
-func esEmit(handle, kind int32, num float64, n int32) int32 {
-	return emitOn(handle, kind, num, n, func(e *export) func(any) error { return e.emit })
+func esEmit() {
+	if _, err := exported(ex.target); err != nil {
+		end(ex.call, err)
+		return
+	}
+	dispatch(emit, false)
 }
 
 //go:wasmexport es_try
-func esTry(handle, kind int32, num float64, n int32) int32 {
-	return emitOn(handle, kind, num, n, func(e *export) func(any) error { return e.try })
+func esTry() {
+	if _, err := exported(ex.target); err != nil {
+		end(ex.call, err)
+		return
+	}
+	dispatch(try, true)
 }
 
-func emitOn(handle, kind int32, num float64, n int32, pick func(*export) func(any) error) int32 {
-	e, err := exported(handle)
-	if err != nil {
-		return fail(err)
-	}
-	v, err := payload(kind, num, n)
-	if err != nil {
-		return fail(err)
-	}
-	return fail(guard(func() error { return pick(e)(v) }))
+func emit(ctx context.Context, handle int32, v any) error {
+	return guard(func() error { return exports[handle].emit(ctx, v) })
+}
+
+func try(ctx context.Context, handle int32, v any) error {
+	return guard(func() error { return exports[handle].try(ctx, v) })
 }
 
 // es_add adds the function JavaScript staged in host.staged, with a key of
@@ -151,12 +159,6 @@ func esKeys(handle int32) {
 	if e, err := exported(handle); err == nil {
 		host.Call("keys", strings.Join(e.sig.Keys(), "\x00"))
 	}
-}
-
-// Marshaler is implemented by payload types that convert themselves to a
-// value of the mapping before they reach JavaScript.
-type Marshaler interface {
-	MarshalJS() any
 }
 
 // toJS converts a Go payload for a JavaScript listener.

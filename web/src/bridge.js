@@ -4,13 +4,27 @@
 // module's numeric exports, with payloads written into Go's memory.
 
 import { Writer } from './wire.js';
-import { Guard, NOT_ABORTABLE, isThenable, tryEmitOptions } from './signal.js';
+import { Guard, NOT_ABORTABLE, isThenable, onAbort, tryEmitOptions } from './signal.js';
 
+// The version of the contract with jsbridge (bridge_js.go's protocol): the
+// exports, the exchange block, and the constants below, which mirror Go's
+// (jsbridge's TestMirroredConstants compares them).
+export const PROTOCOL = 1;
+
+// How a payload is passed.
 const KIND_NUMBER = 1, KIND_STRING = 2, KIND_WIRE = 3;
 
-// Statuses of Go's exports, and the kinds of Go error (see fail in bridge_js.go).
-const STATUS_OK = 0, STATUS_JS_ERROR = 1;
-const FAIL_PANIC = 1, FAIL_TYPE = 2;
+// How a call into Go's listeners ended, and the kinds of Go error.
+const STATUS_OK = 0, STATUS_JS_ERROR = 1, STATUS_GO_ERROR = 2, STATUS_PENDING = 3;
+const FAIL_GO = 0, FAIL_PANIC = 1, FAIL_TYPE = 2;
+
+// Flags of a call: JavaScript calls from inside Go; the call can be aborted.
+const CALL_NESTED = 1, CALL_ABORTABLE = 2;
+
+// Offsets of the fields of Go's exchange block, where a call into Go's
+// listeners takes its arguments and leaves its outcome.
+const EX_TARGET = 0, EX_CALL = 4, EX_KIND = 8, EX_N = 12, EX_NUM = 16, EX_FLAGS = 24, EX_ENDED = 28,
+  EX_STATUS = 32, EX_FAILURE = 36;
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -25,30 +39,73 @@ export class GoError extends Error {
 
 export class Host {
   #resumeAt = -Infinity; // when the pending resume was scheduled
-  #calls = 0; // numbers the calls of ListenAsync listeners
-  #running = new Map(); // call number -> { resolve, reject } of its promise
+  #resumeQueued = false; // a resume waits in the microtask queue
+  #depth = 0; // how many calls into Go are running (Go calls JavaScript, which may call Go)
+  #calls = 0; // numbers the calls into Go's listeners
+  #pending = new Map(); // call number -> { resolve, reject } of a call that Go finishes later
+  #run = undefined; // the GoSignal.tryEmit whose call into Go runs now
+  #runCall = 0; // and the number of that call
+  #runs = new Map(); // call number -> the GoSignal.tryEmit of a pending call
+  #exchange = 0; // the address of Go's exchange block
 
   /**
    * @param {WebAssembly.Instance} instance
-   * @param {{ _resume(): void, exited: boolean }} go the wasm_exec.js Go that runs instance
+   * @param {{ run(instance): Promise<void>, _resume(): void, exited: boolean }} go the wasm_exec.js Go that runs instance
    */
   constructor(instance, go) {
     this.go = go;
+    this.instance = instance;
     this.exports = instance.exports;
     this.writer = new Writer();
     this.signals = new Map(); // name -> Signal created in JavaScript
     this.goListeners = new Map(); // signal name -> [{id, key}] that Go asked for
     this.exported = new Map(); // name -> GoSignal
     this.error = null;
+    this.refusal = null; // why hello() refused Go, if it did
     this.staged = undefined;
-    this.run = null; // the GoSignal.tryEmit whose call into Go runs now
     this.started = new Promise((resolve) => { this.resolveStarted = resolve; });
+    // Go runs inside go._resume too (its timers, its js.FuncOf callbacks):
+    // the depth must count those, so that a call into Go's listeners knows
+    // whether it comes from inside Go.
+    const resume = go._resume.bind(go);
+    go._resume = () => {
+      this.#depth++;
+      try {
+        resume();
+      } finally {
+        this.#depth--;
+      }
+    };
+  }
+
+  /** Starts the Go program; resolves when it exits. */
+  run() {
+    this.#depth++;
+    try {
+      return this.go.run(this.instance);
+    } finally {
+      this.#depth--;
+    }
   }
 
   // --- called by Go ---
 
-  listen(name, id, key, async) {
-    const entry = { id, key, async };
+  /**
+   * Go's first call: its protocol and Go version, and where its exchange
+   * block is. Returns this side's protocol, which Go checks too.
+   */
+  hello(protocol, goVersion, exchange) {
+    this.#exchange = exchange;
+    this.goVersion = goVersion;
+    if (protocol !== PROTOCOL) {
+      this.refusal = new Error(`edgesignals: the Go module speaks bridge protocol ${protocol}, this package ` +
+        `protocol ${PROTOCOL}: build the module with the jsbridge of this package's version`);
+    }
+    return PROTOCOL;
+  }
+
+  listen(name, id, key) {
+    const entry = { id, key };
     const list = this.goListeners.get(name) ?? [];
     list.push(entry);
     this.goListeners.set(name, list);
@@ -65,12 +122,13 @@ export class Host {
     this.error = error;
   }
 
-  /** A ListenAsync listener's call ended: status and failure as check takes them. */
+  /** A pending call into Go's listeners ended: status and failure as in the exchange block. */
   settle(call, status, failure) {
-    const run = this.#running.get(call);
-    this.#running.delete(call);
-    if (status === STATUS_OK) return run.resolve();
-    run.reject(this.#failed(status, failure));
+    const waiter = this.#pending.get(call);
+    if (waiter === undefined) return;
+    this.#pending.delete(call);
+    if (status === STATUS_OK) waiter.resolve();
+    else waiter.reject(this.#failed(status, failure));
   }
 
   keys(joined) {
@@ -89,44 +147,110 @@ export class Host {
     for (const entry of this.goListeners.get(name) ?? []) this.attach(signal, entry);
   }
 
-  attach(signal, { id, key, async }) {
-    const listener = async
-      ? (payload, context) => this.callAsync(id, payload, context.signal)
-      : (payload) => this.check(this.cross(this.exports.es_call, id, payload));
+  attach(signal, { id, key }) {
+    const listener = (payload, context) => this.callGo(this.exports.es_call, id, payload, context.signal);
     signal.addListener(listener, key || undefined);
   }
 
   /**
-   * Starts the ListenAsync listener id on a goroutine and returns a promise
-   * of its end. An abort of the caller's tryEmit cancels the listener's
-   * context; the promise then rejects with the abort reason, which the
-   * tryEmit has already rejected with.
+   * Calls Go's listeners: fn is es_call (a Go listener of a JavaScript
+   * signal, target its id), es_emit or es_try (a Go signal, target its
+   * handle). Returns undefined if they finished within the call, and throws
+   * their failure; if they went on waiting, returns a promise of their end.
+   * An abort of signal then cancels their context and rejects the promise
+   * with its reason. run, from GoSignal.tryEmit, receives the promises of the
+   * JavaScript listeners that Go calls for this call.
+   * @param {AbortSignal} [signal]
    */
-  callAsync(id, payload, abort) {
-    const call = ++this.#calls;
-    const status = this.cross((target, kind, num, n) => this.exports.es_call_async(target, call, kind, num, n), id, payload);
-    this.check(status); // a payload that does not decode throws here
-    const ended = new Promise((resolve, reject) => this.#running.set(call, { resolve, reject }));
-    // The goroutine runs when Go is resumed: at once, not a macrotask later.
-    queueMicrotask(() => this.go.exited || this.go._resume());
-    const cancel = () => this.exports.es_cancel(call);
-    abort.addEventListener('abort', cancel, { once: true });
+  callGo(fn, target, payload, signal, run) {
+    this.resumeLater();
+    const call = (this.#calls = (this.#calls + 1) | 0);
+    let kind = KIND_NUMBER, num = 0, n = 0;
+    if (typeof payload === 'number') {
+      num = payload;
+    } else if (typeof payload === 'string') {
+      kind = KIND_STRING;
+      n = this.writeString(payload);
+    } else {
+      const bytes = this.writer.encode(payload);
+      this.memory(bytes.length).set(bytes);
+      kind = KIND_WIRE;
+      n = bytes.length;
+    }
+    // wasm_exec.js keeps go.mem on Go's memory as it grows.
+    let view = this.go.mem;
+    const at = this.#exchange;
+    view.setInt32(at + EX_TARGET, target, true);
+    view.setInt32(at + EX_CALL, call, true);
+    view.setInt32(at + EX_KIND, kind, true);
+    view.setInt32(at + EX_N, n, true);
+    view.setFloat64(at + EX_NUM, num, true);
+    const abortable = signal !== undefined && signal !== NOT_ABORTABLE.signal;
+    view.setInt32(at + EX_FLAGS, (this.#depth > 0 ? CALL_NESTED : 0) | (abortable ? CALL_ABORTABLE : 0), true);
+    const outer = this.#run, outerCall = this.#runCall; // a listener may tryEmit on another Go signal
+    this.#run = run;
+    this.#runCall = call;
+    this.#depth++;
+    try {
+      fn();
+    } finally {
+      this.#depth--;
+      this.#run = outer;
+      this.#runCall = outerCall;
+    }
+    view = this.go.mem;
+    let status = STATUS_PENDING;
+    if (view.getInt32(at + EX_ENDED, true) === call) {
+      status = view.getInt32(at + EX_STATUS, true);
+    } else {
+      // Go returned from the export while the listeners wait: it took
+      // nothing else to run (see dispatch in bridge_js.go).
+      this.exports.es_pending();
+    }
+    if (status !== STATUS_PENDING) {
+      if (status !== STATUS_OK) throw this.#failed(status, view.getUint32(at + EX_FAILURE, true));
+      return undefined;
+    }
+    if (run !== undefined) this.#runs.set(call, run);
+    return this.#await(call, signal);
+  }
+
+  #await(call, signal) {
+    const ended = new Promise((resolve, reject) => this.#pending.set(call, { resolve, reject }));
+    this.#resumeSoon();
+    if (signal === undefined || signal === NOT_ABORTABLE.signal) {
+      return ended.finally(() => this.#runs.delete(call));
+    }
+    const cancel = () => {
+      this.exports.es_cancel(call);
+      this.#resumeSoon();
+    };
+    let stop = () => {};
+    if (signal.aborted) cancel();
+    else stop = onAbort(signal, cancel);
     return ended.then(
-      () => abort.removeEventListener('abort', cancel),
+      () => {
+        stop();
+        this.#runs.delete(call);
+      },
       (error) => {
-        abort.removeEventListener('abort', cancel);
-        throw abort.aborted ? abort.reason : error;
+        stop();
+        this.#runs.delete(call);
+        // Aborted, the call has rejected with the reason already; what Go
+        // says then is mostly that it saw its context cancelled.
+        throw signal.aborted ? signal.reason : error;
       },
     );
   }
 
   /**
-   * Calls fn, a JavaScript listener of a Go signal, for Go. Go cannot wait
-   * for a promise: the tryEmit that called it awaits those its listeners
-   * return once Go is done, and emit reports their rejections.
+   * Calls fn, a JavaScript listener of a Go signal, for Go, in the call into
+   * Go numbered call. Go cannot wait for a promise: the tryEmit that made the
+   * call awaits those its listeners return once Go is done, and emit reports
+   * their rejections.
    */
-  callListener(fn, payload) {
-    const run = this.run;
+  callListener(fn, payload, call) {
+    const run = call === this.#runCall ? this.#run : this.#runs.get(call);
     const result = fn(payload, run?.context ?? NOT_ABORTABLE);
     if (!isThenable(result)) return;
     if (run) run.promises.push(result);
@@ -153,17 +277,15 @@ export class Host {
     }, 0);
   }
 
-  /** Calls a Go export with payload, as a number, a string or wire bytes, and returns its status. */
-  cross(fn, target, payload) {
-    this.resumeLater();
-    if (typeof payload === 'number') return fn(target, KIND_NUMBER, payload, 0);
-    if (typeof payload === 'string') {
-      const n = this.writeString(payload);
-      return fn(target, KIND_STRING, 0, n);
-    }
-    const bytes = this.writer.encode(payload);
-    this.memory(bytes.length).set(bytes);
-    return fn(target, KIND_WIRE, 0, bytes.length);
+  // Resumes Go once the current JavaScript is done (a microtask): a pending
+  // call's goroutine, or one whose context was just cancelled, runs then.
+  #resumeSoon() {
+    if (this.#resumeQueued) return;
+    this.#resumeQueued = true;
+    queueMicrotask(() => {
+      this.#resumeQueued = false;
+      if (!this.go.exited) this.go._resume();
+    });
   }
 
   /** Writes s as UTF-8 into Go's buffer and returns its length in bytes. */
@@ -178,11 +300,6 @@ export class Host {
     return new Uint8Array(this.exports.mem.buffer, ptr, Math.max(n, 0));
   }
 
-  /** Throws the error Go reported if status says the call failed. */
-  check(status) {
-    if (status !== STATUS_OK) throw this.#failed(status, this.exports.es_failure());
-  }
-
   /**
    * The error of a failed call: a JavaScript listener's own, or the Go error
    * that Go described at address failure of its memory. Built here, after
@@ -194,9 +311,9 @@ export class Host {
       this.error = null;
       return error;
     }
-    const view = new DataView(this.exports.mem.buffer, failure);
-    const kind = view.getUint32(0, true), keyLength = view.getUint32(4, true);
-    const text = new Uint8Array(this.exports.mem.buffer, failure + 12, keyLength + view.getUint32(8, true));
+    const view = this.go.mem;
+    const kind = view.getUint32(failure, true), keyLength = view.getUint32(failure + 4, true);
+    const text = new Uint8Array(view.buffer, failure + 12, keyLength + view.getUint32(failure + 8, true));
     const key = utf8Decoder.decode(text.subarray(0, keyLength));
     const message = utf8Decoder.decode(text.subarray(keyLength));
     const error = kind === FAIL_TYPE ? new TypeError(message) : new GoError(message, kind === FAIL_PANIC ? 'PanicError' : 'GoError');
@@ -230,7 +347,7 @@ export class GoSignal {
       throw new TypeError(`${method}: listener must be a function, got ${typeof fn}`);
     }
     const host = this.host;
-    host.staged = (payload) => host.callListener(fn, payload);
+    host.staged = (payload, call) => host.callListener(fn, payload, call);
     host.resumeLater();
     try {
       return host.exports.es_add(this.handle, this.#key(key, method), once);
@@ -268,29 +385,32 @@ export class GoSignal {
     return this.keys().includes(key);
   }
 
+  /**
+   * Runs the Go listeners (and the JavaScript ones, which Go calls) in Go.
+   * If a Go listener waits, emit returns at once and the rest runs later;
+   * Go's signal reports its listeners' failures itself (OnError).
+   */
   emit(payload) {
-    this.host.check(this.host.cross(this.host.exports.es_emit, this.handle, payload));
+    const host = this.host;
+    host.callGo(host.exports.es_emit, this.handle, payload)
+      ?.catch((error) => console.error('edgesignals: emit on a Go signal failed:', error));
   }
 
   /**
    * Runs the Go listeners (and the JavaScript ones, which Go calls) in Go,
-   * then waits for the promises the JavaScript listeners returned. Go
-   * listeners run to completion inside this call, so an abort or timeout can
-   * only stop the wait for those promises; an AbortSignal already aborted
-   * stops everything before Go is entered.
+   * awaiting those that wait, then waits for the promises the JavaScript
+   * listeners returned. An abort or timeout cancels the context of the Go
+   * listeners and stops the wait; an AbortSignal already aborted stops
+   * everything before Go is entered.
    */
   async tryEmit(payload, options) {
     const { signal, timeout } = tryEmitOptions(options);
     const guard = signal === undefined && timeout === undefined ? null : new Guard(signal, timeout);
     const host = this.host;
-    const outer = host.run; // a listener may tryEmit on another Go signal
-    const run = (host.run = { context: guard === null ? NOT_ABORTABLE : { signal: guard.signal }, promises: [] });
+    const run = { context: guard === null ? NOT_ABORTABLE : { signal: guard.signal }, promises: [] };
     try {
-      try {
-        host.check(host.cross(host.exports.es_try, this.handle, payload));
-      } finally {
-        host.run = outer;
-      }
+      const ended = host.callGo(host.exports.es_try, this.handle, payload, guard?.signal, run);
+      if (ended !== undefined) await (guard === null ? ended : Promise.race([ended, guard.aborted]));
       if (run.promises.length > 0) {
         const all = Promise.all(run.promises);
         await (guard === null ? all : Promise.race([all, guard.aborted]));

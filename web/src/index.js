@@ -33,11 +33,12 @@ async function start(source) {
   const instance = await WebAssembly.instantiate(module, go.importObject);
   const host = new Host(instance, go);
   globalThis[HOST_GLOBAL] = host;
-  const exited = go.run(instance).then(() => {
-    throw new Error('edgesignals: the Go program exited before it was ready');
+  const exited = host.run().then(() => {
+    throw host.refusal ?? new Error('edgesignals: the Go program exited before it was ready (does its main call jsbridge.Serve?)');
   });
   try {
     await Promise.race([host.started, exited]);
+    if (host.refusal) throw host.refusal;
   } finally {
     delete globalThis[HOST_GLOBAL]; // Serve takes it away too, unless the program failed first
   }

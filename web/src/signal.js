@@ -391,7 +391,7 @@ export function tryEmitOptions(options) {
 const abortWatchers = new WeakMap();
 
 /** Calls callback when signal aborts; returns the function that stops that. */
-function onAbort(signal, callback) {
+export function onAbort(signal, callback) {
   let watcher = abortWatchers.get(signal);
   if (watcher === undefined) {
     const callbacks = new Set();

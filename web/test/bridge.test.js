@@ -123,7 +123,7 @@ test('edgesignals.wasm validates orders with its Go listener', async () => {
   });
 });
 
-test('a ListenAsync Go listener is awaited in its place, and may wait', async () => {
+test('a Go listener that waits is awaited in its place', async () => {
   const waits = es.createSignal({ name: 'waits' });
   const order = [];
   waits.addListener(() => order.push('js'), 'js:after');
@@ -135,7 +135,7 @@ test('a ListenAsync Go listener is awaited in its place, and may wait', async ()
   await Promise.all(Array.from({ length: 200 }, (_, i) => waits.tryEmit(i % 3)));
 });
 
-test('a ListenAsync Go listener fails, panics and refuses payloads as a Go listener does', async () => {
+test('a Go listener that waits fails, panics and refuses payloads as one that does not', async () => {
   const waits = es.signal('waits');
   await assert.rejects(waits.tryEmit(-5), { name: 'GoError', message: 'cannot wait -5 ms', key: 'go:waits' });
   await assert.rejects(waits.tryEmit(13), { name: 'PanicError', message: /unlucky wait/, key: 'go:waits' });
@@ -143,7 +143,7 @@ test('a ListenAsync Go listener fails, panics and refuses payloads as a Go liste
   await waits.tryEmit(1);
 });
 
-test("a timeout rejects tryEmit and cancels the ListenAsync listener's context", async () => {
+test("a timeout rejects tryEmit and cancels the waiting Go listener's context", async () => {
   const waits = es.signal('waits');
   const cancelled = [];
   es.signal('go.cancelled').addListener((ms) => cancelled.push(ms), 'js:record');

@@ -17,6 +17,14 @@ const sum = es.signal('go.sum'); // Go, float64, adds up; emits the total on go.
 const echo = es.signal('go.echo'); // Go, any: hands the payload on to go.echoed
 const texts = es.createSignal({ name: 'texts' }); // JavaScript, with a Go string listener
 const plain = es.createSignal({ name: 'plain' }); // JavaScript only
+// Go listeners that wait, as ordinary Go code does (see the test module's
+// waiting()): JavaScript must await them.
+const sleepyFailures = [];
+const sleepy = es.createSignal({ name: 'sleepy', onError: (error, info) => sleepyFailures.push({ error, info }) });
+const stuck = es.createSignal({ name: 'stuck' });
+const locked = es.createSignal({ name: 'locked' });
+const slow = es.signal('go.slow');
+const slowAsync = es.signal('go.slowAsync');
 
 /** What go.echoed receives for payload, after a round trip through Go. */
 async function roundTrip(payload) {
@@ -29,6 +37,27 @@ async function roundTrip(payload) {
     es.signal('go.echoed').removeListener(key);
   }
   return got;
+}
+
+/** Collects what Go reports on go.cancelled (the contexts it saw end) while action runs. */
+async function cancelledDuring(action) {
+  const seen = [];
+  es.signal('go.cancelled').addListener((ms) => seen.push(ms), 'test:cancelled');
+  try {
+    await action();
+    // The Go listener sees its context end once Go runs again.
+    for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  } finally {
+    es.signal('go.cancelled').removeListener('test:cancelled');
+  }
+  return seen;
+}
+
+/** Makes n calls into Go, all of which must succeed. */
+async function serves(n) {
+  for (let i = 0; i < n; i++) {
+    await (i % 2 ? strict.tryEmit(1) : texts.tryEmit('ok'));
+  }
 }
 
 async function healthy() {
@@ -180,6 +209,103 @@ const rows = [
       process.off('warning', onWarning);
     }
   }, (got) => assert.deepEqual(got, { listening: 1, left: 0, warnings: [] })],
+  ['a Go listener that waits 30 ms, then fails', async () => {
+    let after = 0;
+    sleepy.addListener(() => after++, 'js:after');
+    try {
+      await assert.rejects(sleepy.tryEmit(-30), { name: 'GoError', message: 'waited 30 ms, then failed', key: 'go:sleepy' });
+      assert.equal(after, 0, 'the JavaScript listener after the failed Go listener ran');
+      await sleepy.tryEmit(20);
+      assert.equal(after, 1, 'the JavaScript listener after the Go listener did not run once it was done');
+    } finally {
+      sleepy.removeListener('js:after');
+    }
+  }, () => {}],
+  ['a Go listener that waits until its context ends, with {timeout: 300}', async () => {
+    const seen = await cancelledDuring(() => assert.rejects(sleepy.tryEmit(Infinity, { timeout: 300 }), { name: 'TimeoutError' }));
+    assert.deepEqual(seen, [Infinity], 'the Go listener did not see its context cancelled');
+    await serves(1000);
+  }, () => {}],
+  ['a Go listener that never returns, with {timeout: 300}', async () => {
+    await assert.rejects(stuck.tryEmit(null, { timeout: 300 }), { name: 'TimeoutError' });
+    await serves(1000);
+  }, () => {}],
+  ['a Go listener waiting for a mutex that another goroutine holds', async () => {
+    es.emit('go.hold', 30);
+    await locked.tryEmit(1);
+    es.emit('go.hold', 10);
+    await assert.rejects(locked.tryEmit(-1), { name: 'GoError', message: 'locked, then failed', key: 'go:locked' });
+  }, () => {}],
+  ['a Go listener that waits for a JavaScript promise', () => es.createSignal({ name: 'promised' }).tryEmit('hi'),
+    { name: 'GoError', message: 'the promise resolved to hi', key: 'go:promised' }],
+  ['emit to a Go listener that waits, then fails: onError gets the failure', async () => {
+    sleepyFailures.length = 0;
+    sleepy.emit(-20); // returns at once
+    for (let i = 0; i < 200 && sleepyFailures.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(sleepyFailures.length, 1, 'onError did not get the failure');
+    const [{ error, info }] = sleepyFailures;
+    assert.equal(error.name, 'GoError');
+    assert.equal(error.message, 'waited 20 ms, then failed');
+    assert.deepEqual(info, { key: 'go:sleepy', name: 'sleepy' });
+  }, () => {}],
+  ['a Go signal whose Go listener waits, then fails', async () => {
+    let after = 0;
+    slow.addListener(() => after++, 'js:after');
+    try {
+      await assert.rejects(slow.tryEmit(-30), { name: 'GoError', message: 'waited 30 ms, then failed', key: 'go:wait' });
+      assert.equal(after, 0, 'the JavaScript listener after the failed Go listener ran');
+      await slow.tryEmit(20);
+      assert.equal(after, 1);
+      slow.emit(10); // waits too, and its JavaScript listener runs once the Go one is done
+      for (let i = 0; i < 200 && after < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(after, 2);
+    } finally {
+      slow.removeListener('js:after');
+    }
+    // A JavaScript listener that Go calls after the wait belongs to the same
+    // tryEmit: it gets its AbortSignal, and the tryEmit awaits its promise.
+    const late = new SyntaxError('late');
+    let signal;
+    slow.addListener(async (_, context) => {
+      signal = context.signal;
+      throw late;
+    }, 'js:rejects');
+    try {
+      await assert.rejects(slow.tryEmit(20), (error) => error === late);
+      const controller = new AbortController();
+      await assert.rejects(slow.tryEmit(20, { signal: controller.signal }), (error) => error === late);
+      assert.equal(signal, controller.signal);
+    } finally {
+      slow.removeListener('js:rejects');
+    }
+  }, () => {}],
+  ['a Go signal whose Go listener waits until its context ends, with {timeout: 300}', async () => {
+    const seen = await cancelledDuring(() => assert.rejects(slow.tryEmit(Infinity, { timeout: 300 }), { name: 'TimeoutError' }));
+    assert.deepEqual(seen, [Infinity]);
+    await serves(1000);
+  }, () => {}],
+  ['an async Go signal whose Go listener waits, then fails', async () => {
+    await assert.rejects(slowAsync.tryEmit(-30), { name: 'GoError', message: 'waited 30 ms, then failed', key: 'go:wait' });
+    await slowAsync.tryEmit(10);
+  }, () => {}],
+  ['a JavaScript listener of a Go signal that awaits a Go listener that waits', async () => {
+    let inner;
+    es.signal('go.total').addListener(() => {
+      inner = sleepy.tryEmit(-10); // not returned: go.sum's tryEmit does not wait for it
+    }, 'js:nested');
+    try {
+      await sum.tryEmit(0);
+    } finally {
+      es.signal('go.total').removeListener('js:nested');
+    }
+    await assert.rejects(inner, { name: 'GoError', message: 'waited 10 ms, then failed', key: 'go:sleepy' });
+  }, () => {}],
+  ['Go still runs after the waits, over several resumes', async () => {
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await healthy();
+    }
+  }, () => {}],
 ];
 
 test(`the table has at least 30 rows (${rows.length})`, () => assert.ok(rows.length >= 30));

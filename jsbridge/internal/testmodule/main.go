@@ -8,8 +8,11 @@ package main
 import (
 	"context"
 	"errors"
+	"math"
 	"runtime"
 	"strconv"
+	"sync"
+	"syscall/js"
 	"time"
 
 	"github.com/edgesignals/edgesignals/jsbridge"
@@ -74,12 +77,12 @@ func main() {
 		}
 		return nil
 	}, "go:bytes")
-	// "waits" gets a Go listener that waits, on a goroutine (ListenAsync):
-	// for the milliseconds emitted, or until its context ends, which it then
-	// reports on "go.cancelled". Negative numbers fail; 13 panics.
+	// "waits" gets a Go listener that waits: for the milliseconds emitted, or
+	// until its context ends, which it then reports on "go.cancelled".
+	// Negative numbers fail; 13 panics.
 	cancelled := signals.NewSync[float64]()
 	jsbridge.Export("go.cancelled", cancelled)
-	jsbridge.ListenAsync("waits", func(ctx context.Context, ms float64) error {
+	jsbridge.Listen("waits", func(ctx context.Context, ms float64) error {
 		switch {
 		case ms == 13:
 			panic("unlucky wait")
@@ -94,5 +97,75 @@ func main() {
 			return ctx.Err()
 		}
 	}, "go:waits")
+	waiting(cancelled)
 	jsbridge.Serve()
+}
+
+// waiting adds Go listeners that wait as ordinary Go code does: on a timer, a
+// mutex or a channel, inside a plain Listen listener or a Go signal's
+// listener. JavaScript must await them, as it awaits a promise.
+func waiting(cancelled *signals.SyncSignal[float64]) {
+	// "sleepy" (a JavaScript signal) and "go.slow" (a Go signal) wait the
+	// milliseconds emitted, then fail if they were negative; an infinite wait
+	// lasts until the context ends, which is reported on "go.cancelled".
+	wait := func(ctx context.Context, ms float64) error {
+		d := time.Duration(math.Abs(ms) * float64(time.Millisecond))
+		if math.IsInf(ms, 0) {
+			d = math.MaxInt64
+		}
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			cancelled.Emit(context.Background(), ms)
+			return ctx.Err()
+		}
+		if ms < 0 {
+			return errors.New("waited " + strconv.FormatFloat(-ms, 'g', -1, 64) + " ms, then failed")
+		}
+		return nil
+	}
+	jsbridge.Listen("sleepy", wait, "go:sleepy")
+	slow := signals.NewSync[float64]()
+	slow.AddListenerWithErr(wait, "go:wait")
+	jsbridge.Export("go.slow", slow)
+	slowAsync := signals.New[float64]()
+	slowAsync.AddListenerWithErr(wait, "go:wait")
+	jsbridge.Export("go.slowAsync", slowAsync)
+
+	// "promised" waits for a JavaScript promise of the string emitted, then
+	// fails with what it resolved to.
+	jsbridge.Listen("promised", func(_ context.Context, s string) error {
+		resolved := make(chan string, 1)
+		then := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			resolved <- args[0].String()
+			return nil
+		})
+		defer then.Release()
+		js.Global().Get("Promise").Call("resolve", s).Call("then", then)
+		return errors.New("the promise resolved to " + <-resolved)
+	}, "go:promised")
+
+	// "stuck" never returns, whatever happens: it ignores its context.
+	jsbridge.Listen("stuck", func(context.Context, any) error { select {} }, "go:stuck")
+
+	// Emitting ms on "go.hold" makes a goroutine hold a mutex for that long;
+	// "locked" takes that mutex, and fails on a negative payload once it has it.
+	var mu sync.Mutex
+	hold := signals.NewSync[float64]()
+	hold.AddListener(func(_ context.Context, ms float64) {
+		mu.Lock()
+		go func() {
+			time.Sleep(time.Duration(ms * float64(time.Millisecond)))
+			mu.Unlock()
+		}()
+	}, "hold")
+	jsbridge.Export("go.hold", hold)
+	jsbridge.Listen("locked", func(_ context.Context, n float64) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if n < 0 {
+			return errors.New("locked, then failed")
+		}
+		return nil
+	}, "go:locked")
 }

@@ -1,5 +1,3 @@
-//go:build js && wasm
-
 package jsbridge_test
 
 import (
@@ -13,7 +11,7 @@ import (
 
 // The main of a module that JavaScript loads with the package's load():
 // JavaScript emits orders, Go validates them and counts the valid ones on a
-// signal of its own.
+// signal of its own. Build it with GOOS=js GOARCH=wasm go build.
 func Example() {
 	valid := signals.NewSync[float64]()
 	var count float64
@@ -29,10 +27,10 @@ func Example() {
 	jsbridge.Serve()
 }
 
-func ExampleListenAsync() {
+func ExampleListen_wait() {
 	// A listener that waits: JavaScript's tryEmit awaits it, and cancels ctx
 	// when it is aborted or times out.
-	jsbridge.ListenAsync("backups", func(ctx context.Context, name string) error {
+	jsbridge.Listen("backups", func(ctx context.Context, name string) error {
 		select {
 		case <-time.After(time.Second): // stands in for a slow upload
 			return nil
