@@ -22,6 +22,9 @@ import "github.com/edgesignals/edgesignals/signals"
 // failure goes to the signal's onError. An abort or timeout of the tryEmit
 // cancels ctx and rejects with its reason. A listener that never returns
 // keeps its goroutine forever, but not JavaScript.
+//
+// Listen panics if no JavaScript payload can ever convert to T (a channel,
+// a uint8, a struct without an [Unmarshaler], ...), naming T.
 func Listen[T any](name string, fn signals.SignalListenerErr[T], key ...string) {
 	listen(name, fn, key)
 }
@@ -31,6 +34,8 @@ func Listen[T any](name string, fn signals.SignalListenerErr[T], key ...string) 
 // emit payloads, which convert to T as for [Listen]. s's Go listeners may
 // wait, as Listen's may: JavaScript's emit and tryEmit then await them. A
 // second Export of the same name replaces the first.
+//
+// Export panics if T converts neither from JavaScript nor to it.
 func Export[T any](name string, s signals.Signal[T]) {
 	export(name, s)
 }

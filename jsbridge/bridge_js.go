@@ -103,6 +103,9 @@ func listen[T any](name string, fn signals.SignalListenerErr[T], key []string) {
 	if fn == nil {
 		panic("jsbridge: Listen(" + strconv.Quote(name) + ") with a nil listener")
 	}
+	if !convertible[T]() {
+		panic("jsbridge: Listen(" + strconv.Quote(name) + "): " + unconvertible[T]())
+	}
 	id := len(listeners)
 	k := ""
 	if len(key) > 0 {

@@ -317,7 +317,7 @@ func TestJavaScriptListenersLearnTheirCall(t *testing.T) {
 func TestConnectRefusesAnotherProtocol(t *testing.T) {
 	listeners, exports, served, queued = nil, nil, false, nil
 	h := newFakeHost(t)
-	h.obj.Set("hello", js.Global().Get("Function").New("return " + strconv.Itoa(protocol+1)))
+	h.obj.Set("hello", js.Global().Get("Function").New("return "+strconv.Itoa(protocol+1)))
 	js.Global().Set(hostGlobal, h.obj)
 	assert.PanicsWithValue(t, "jsbridge: the edgesignals package speaks bridge protocol "+strconv.Itoa(protocol+1)+
 		", this module protocol "+strconv.Itoa(protocol)+": build the module against the jsbridge of the package's version", connect)
@@ -327,4 +327,37 @@ func TestConnectRefusesAnotherProtocol(t *testing.T) {
 	js.Global().Set(hostGlobal, h.obj)
 	assert.PanicsWithValue(t, "jsbridge: the edgesignals package that loaded this module is too old for it: it has no bridge protocol "+
 		strconv.Itoa(protocol), connect)
+}
+
+func TestListenAndExportRefuseTypesThatNeverConvert(t *testing.T) {
+	connected(t)
+	assert.PanicsWithValue(t, `jsbridge: Listen("ticks"): `+unconvertible[chan int](), func() {
+		Listen("ticks", func(context.Context, chan int) error { return nil })
+	})
+	assert.PanicsWithValue(t, `jsbridge: Export("ticks"): `+unconvertible[chan int]()+
+		"; nor does a chan int convert to JavaScript: implement jsbridge.Marshaler", func() {
+		Export[chan int]("ticks", signals.NewSync[chan int]())
+	})
+	assert.NotPanics(t, func() { Export("labels", signals.NewSync[label]()) }, "a Marshaler that JavaScript only listens to")
+}
+
+type label struct{ text string }
+
+func (l label) MarshalJS() any { return l.text }
+
+type badMarshaler struct{}
+
+func (badMarshaler) MarshalJS() any { return make(chan int) }
+
+func TestToJSSaysWhatDoesNotConvert(t *testing.T) {
+	_, err := toJS(badMarshaler{})
+	assert.EqualError(t, err, "jsbridge: jsbridge.badMarshaler.MarshalJS returned a value of type chan int, which does not "+
+		"convert to JavaScript: return nil, a bool, float64, float32, int, int64, string, []byte, []any, map[string]any or a jsbridge.Marshaler")
+	_, err = toJS(map[string]any{"p": struct{ X int }{1}})
+	assert.EqualError(t, err, "jsbridge: a Go payload of type struct { X int } does not convert to JavaScript: implement jsbridge.Marshaler on it")
+	_, err = toJS(int64(1<<53 + 1))
+	assert.EqualError(t, err, "jsbridge: a Go payload int64 9007199254740993 is beyond ±2^53, which JavaScript numbers do not hold exactly")
+	v, err := toJS(label{"x"})
+	require.NoError(t, err)
+	assert.Equal(t, "x", v.String())
 }

@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -171,14 +173,23 @@ func (d *decoder) chunk() ([]byte, error) {
 // PayloadError is the error for a payload that does not convert to the type
 // a Go listener takes. JavaScript sees it as a TypeError.
 type PayloadError struct {
-	Want string // the Go type, as far as the bridge can name it
+	Want string // the Go type, as Go names it: "int", "[]string", "main.Order"
 	Got  string // what JavaScript sent: "number", "string", "object", ...
+	Err  error  // the Unmarshaler's error, if the type's UnmarshalJS refused the payload
 }
 
-// Error says what JavaScript sent and what the listener takes.
+// Error says what JavaScript sent, what the listener takes and, for an
+// Unmarshaler, why it refused.
 func (e *PayloadError) Error() string {
-	return "jsbridge: payload is " + article(e.Got) + ", the listener takes " + e.Want
+	msg := "jsbridge: payload is " + article(e.Got) + ", the listener takes " + e.Want
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
 }
+
+// Unwrap returns the Unmarshaler's error.
+func (e *PayloadError) Unwrap() error { return e.Err }
 
 func article(kind string) string {
 	switch kind {
@@ -191,8 +202,10 @@ func article(kind string) string {
 }
 
 // convert turns a decoded value into the type a listener takes. The mapping
-// types themselves and any pass through; whole numbers convert to int and
-// int64; anything else must implement Unmarshaler.
+// types themselves and empty interfaces (any) take them as they are; int and
+// int64 take whole numbers within ±2^53, float32 numbers within its range;
+// other types implement Unmarshaler (on their pointer), and so does the type
+// a pointer type points to.
 func convert[T any](v any) (T, error) {
 	if t, ok := v.(T); ok {
 		return t, nil
@@ -214,44 +227,88 @@ func convert[T any](v any) (T, error) {
 		}
 	case *float32:
 		if f, ok := v.(float64); ok {
-			*p = float32(f)
-			return t, nil
+			if math.Abs(f) <= math.MaxFloat32 || math.IsInf(f, 0) || math.IsNaN(f) {
+				*p = float32(f)
+				return t, nil
+			}
+			return t, &PayloadError{Want: "float32", Got: "number beyond float32's range (±3.4e38)"}
 		}
 	case Unmarshaler:
-		if err := p.UnmarshalJS(v); err != nil {
-			return t, err
+		return t, unmarshal[T](p, v)
+	default:
+		if u, ok := pointerUnmarshaler[T](); ok {
+			t = u.Interface().(T)
+			return t, unmarshal[T](u.Interface().(Unmarshaler), v)
 		}
-		return t, nil
 	}
 	return t, &PayloadError{Want: typeName[T](), Got: kindOf(v)}
 }
 
-// typeName names T for PayloadError without the reflect package, which the
-// bridge keeps out of edgesignals.wasm.
-func typeName[T any]() string {
-	var t T
-	switch any(t).(type) {
-	case float64:
-		return "float64"
-	case float32:
-		return "float32"
-	case int:
-		return "int"
-	case int64:
-		return "int64"
-	case string:
-		return "string"
-	case bool:
-		return "bool"
-	case []byte:
-		return "[]byte"
-	case []any:
-		return "[]any"
-	case map[string]any:
-		return "map[string]any"
+func unmarshal[T any](u Unmarshaler, v any) error {
+	if err := u.UnmarshalJS(v); err != nil {
+		return &PayloadError{Want: typeName[T](), Got: kindOf(v), Err: err}
 	}
-	return "another Go type"
+	return nil
 }
+
+// pointerUnmarshaler returns a new value of the type that T points to, if T
+// is a pointer whose value implements Unmarshaler.
+func pointerUnmarshaler[T any]() (reflect.Value, bool) {
+	typ := reflect.TypeFor[T]()
+	if typ.Kind() != reflect.Pointer || !typ.Implements(unmarshalerType) {
+		return reflect.Value{}, false
+	}
+	return reflect.New(typ.Elem()), true
+}
+
+var unmarshalerType = reflect.TypeFor[Unmarshaler]()
+
+// typeName names T as Go code writes it.
+func typeName[T any]() string { return goName(reflect.TypeFor[T]()) }
+
+func goName(typ reflect.Type) string {
+	return strings.ReplaceAll(typ.String(), "interface {}", "any")
+}
+
+// convertible reports whether any JavaScript payload converts to T, so
+// that Listen can refuse a listener that could never be called.
+func convertible[T any]() bool {
+	switch any(*new(T)).(type) {
+	case float64, int, int64, float32, string, bool, []byte, []any, map[string]any:
+		return true
+	}
+	typ := reflect.TypeFor[T]()
+	if typ.Kind() == reflect.Interface {
+		return typ.NumMethod() == 0
+	}
+	if reflect.PointerTo(typ).Implements(unmarshalerType) {
+		return true
+	}
+	_, ok := pointerUnmarshaler[T]()
+	return ok
+}
+
+// unconvertible says why no payload converts to T.
+func unconvertible[T any]() string {
+	return "no JavaScript payload converts to " + typeName[T]() + ": the bridge converts payloads to float64, int, " +
+		"int64, float32, string, bool, []byte, []any, map[string]any and interfaces without methods (any), " +
+		"and to types whose pointer implements jsbridge.Unmarshaler"
+}
+
+// convertsToJS reports whether the bridge converts a value of v's own type
+// to JavaScript (what v holds is another question): the mapping types,
+// int and int64, and Marshalers.
+func convertsToJS(v any) bool {
+	switch v.(type) {
+	case nil, bool, float64, float32, int, int64, string, []byte, []any, map[string]any, Marshaler:
+		return true
+	}
+	return false
+}
+
+// marshalable reports whether a T may convert to JavaScript. An interface
+// type may hold anything: its zero value is nil, which converts.
+func marshalable[T any]() bool { return convertsToJS(*new(T)) }
 
 // kindOf names a decoded value as JavaScript would see it.
 func kindOf(v any) string {

@@ -2,6 +2,7 @@ package jsbridge
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -144,3 +145,59 @@ func TestConvert(t *testing.T) {
 	var pe *PayloadError
 	assert.ErrorAs(t, err, &pe)
 }
+
+type badPoint struct{}
+
+func (*badPoint) UnmarshalJS(v any) error { return errors.New("a point needs x and y") }
+
+func TestConversionErrorsSayWhatToFix(t *testing.T) {
+	_, err := convert[uint8](3.0)
+	assert.EqualError(t, err, "jsbridge: payload is a number, the listener takes uint8")
+	_, err = convert[[]string]([]any{"a"})
+	assert.EqualError(t, err, "jsbridge: payload is an array, the listener takes []string")
+
+	_, err = convert[badPoint](map[string]any{"x": 1.0})
+	var pe *PayloadError
+	require.ErrorAs(t, err, &pe, "an Unmarshaler's error is a PayloadError, which JavaScript sees as a TypeError")
+	assert.EqualError(t, err, "jsbridge: payload is an object, the listener takes jsbridge.badPoint: a point needs x and y")
+	assert.EqualError(t, errors.Unwrap(err), "a point needs x and y")
+
+	p, err := convert[*point](map[string]any{"x": 1.0, "y": 2.0})
+	require.NoError(t, err, "a pointer whose type implements Unmarshaler")
+	assert.Equal(t, &point{1, 2}, p)
+}
+
+func TestFloat32TakesNumbersWithinItsRange(t *testing.T) {
+	for _, f := range []float64{1.5, -2, 3.4e38, math.Inf(1), 0} {
+		got, err := convert[float32](f)
+		require.NoError(t, err, f)
+		assert.Equal(t, float32(f), got)
+	}
+	for _, f := range []float64{1e40, -3.5e38} {
+		_, err := convert[float32](f)
+		assert.EqualError(t, err, "jsbridge: payload is a number beyond float32's range (±3.4e38), the listener takes float32")
+	}
+}
+
+func TestListenersThatNoPayloadConvertsTo(t *testing.T) {
+	for _, ok := range []bool{convertible[float64](), convertible[int](), convertible[int64](), convertible[float32](),
+		convertible[string](), convertible[bool](), convertible[[]byte](), convertible[[]any](), convertible[map[string]any](),
+		convertible[any](), convertible[point](), convertible[*point]()} {
+		assert.True(t, ok)
+	}
+	assert.False(t, convertible[chan int]())
+	assert.Equal(t, "no JavaScript payload converts to chan int: the bridge converts payloads to float64, int, int64, "+
+		"float32, string, bool, []byte, []any, map[string]any and interfaces without methods (any), "+
+		"and to types whose pointer implements jsbridge.Unmarshaler", unconvertible[chan int]())
+	for _, ok := range []bool{convertible[uint8](), convertible[[]string](), convertible[struct{ X int }](),
+		convertible[func()](), convertible[error](), convertible[**point]()} {
+		assert.False(t, ok)
+	}
+	assert.True(t, marshalable[marshaled]())
+	assert.True(t, marshalable[any]())
+	assert.False(t, marshalable[chan int]())
+}
+
+type marshaled struct{}
+
+func (marshaled) MarshalJS() any { return "m" }

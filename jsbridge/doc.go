@@ -14,11 +14,20 @@
 // WebAssembly module (//go:wasmexport), never through a js.Func per listener.
 // A payload crosses as a number, or as bytes in a compact wire format that
 // JavaScript writes into Go's memory, and arrives as one of the types of the
-// mapping: float64 (or int, int64, float32 for whole numbers), string, bool,
-// nil, []byte (from a Uint8Array), []any (from an array) and map[string]any
-// (from a plain object). Other Go types implement [Unmarshaler]. A payload
-// that does not convert is a [*PayloadError], which JavaScript receives as a
-// TypeError; it never panics.
+// mapping: float64, string, bool, nil, []byte (from a Uint8Array), []any
+// (from an array) and map[string]any (from a plain object); an interface
+// without methods (any) takes any of them. A number also converts to int
+// and int64 if it is whole and within ±2^53, and to float32 if it is within
+// float32's range (±3.4e38; rounded to float32's precision; NaN and the
+// infinities too). Other types implement [Unmarshaler] on their pointer,
+// and a listener may then take the type or a pointer to it. A payload that
+// does not convert, or that an Unmarshaler refuses, is a [*PayloadError]
+// naming the Go type, which JavaScript receives as a TypeError; it never
+// panics. Listen refuses, with a panic, a type that no payload converts to.
+//
+// On the way to JavaScript (payloads of exported signals, for JavaScript
+// listeners), the same types convert back, int and int64 within ±2^53, and
+// other types implement [Marshaler].
 //
 // Go listeners may wait, as any Go code does (timers, channels, mutexes,
 // I/O, JavaScript promises through syscall/js): JavaScript awaits them in

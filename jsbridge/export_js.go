@@ -5,6 +5,7 @@ package jsbridge
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall/js"
@@ -28,6 +29,10 @@ type goSignal struct {
 func export[T any](name string, s signals.Signal[T]) {
 	if s == nil {
 		panic("jsbridge: Export(" + strconv.Quote(name) + ") with a nil signal")
+	}
+	if !convertible[T]() && !marshalable[T]() {
+		panic("jsbridge: Export(" + strconv.Quote(name) + "): " + unconvertible[T]() +
+			"; nor does a " + typeName[T]() + " convert to JavaScript: implement jsbridge.Marshaler")
 	}
 	_, async := s.(*signals.AsyncSignal[T])
 	e := &goSignal{
@@ -166,8 +171,12 @@ func toJS(v any) (js.Value, error) {
 	switch v := v.(type) {
 	case nil:
 		return js.Null(), nil
-	case bool, float64, float32, int, int64, string:
+	case bool, float64, float32, string:
 		return js.ValueOf(v), nil
+	case int:
+		return wholeToJS(int64(v), "int")
+	case int64:
+		return wholeToJS(v, "int64")
 	case []byte:
 		a := js.Global().Get("Uint8Array").New(len(v))
 		js.CopyBytesToJS(a, v)
@@ -198,7 +207,24 @@ func toJS(v any) (js.Value, error) {
 		}
 		return o, nil
 	case Marshaler:
-		return toJS(v.MarshalJS())
+		m := v.MarshalJS()
+		if !convertsToJS(m) {
+			return js.Undefined(), errors.New("jsbridge: " + goName(reflect.TypeOf(v)) + ".MarshalJS returned a value of type " +
+				goName(reflect.TypeOf(m)) + ", which does not convert to JavaScript: return nil, a bool, float64, float32, int, " +
+				"int64, string, []byte, []any, map[string]any or a jsbridge.Marshaler")
+		}
+		return toJS(m)
 	}
-	return js.Undefined(), errors.New("jsbridge: a Go payload of this type does not convert to JavaScript; implement jsbridge.Marshaler")
+	return js.Undefined(), errors.New("jsbridge: a Go payload of type " + goName(reflect.TypeOf(v)) +
+		" does not convert to JavaScript: implement jsbridge.Marshaler on it")
+}
+
+// wholeToJS converts an int or int64, which JavaScript numbers hold exactly
+// only within ±2^53.
+func wholeToJS(n int64, typ string) (js.Value, error) {
+	if n > 1<<53 || n < -(1<<53) {
+		return js.Undefined(), errors.New("jsbridge: a Go payload " + typ + " " + strconv.FormatInt(n, 10) +
+			" is beyond ±2^53, which JavaScript numbers do not hold exactly")
+	}
+	return js.ValueOf(float64(n)), nil
 }

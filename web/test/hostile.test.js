@@ -116,6 +116,20 @@ const rows = [
     assert.equal(got[got.length - 1], 7);
   }],
   ['a number into a Go string listener', () => texts.tryEmit(5), { name: 'TypeError', message: /payload is a number, the listener takes string/ }],
+  ['an object that a Go Unmarshaler refuses', () => es.createSignal({ name: 'points' }).tryEmit({ x: 'a' }), {
+    name: 'TypeError', message: 'jsbridge: payload is an object, the listener takes *main.point: a point needs numbers x and y',
+  }],
+  ['a string for a Go Unmarshaler', () => es.signal('points').tryEmit('1,2'), {
+    name: 'TypeError', message: 'jsbridge: payload is a string, the listener takes *main.point: a point needs numbers x and y',
+  }],
+  ['an object that a Go Unmarshaler takes', () => es.signal('points').tryEmit({ x: 1, y: 2 }), () => {}],
+  ['1e40 for a Go float32 listener', () => es.createSignal({ name: 'ratios' }).tryEmit(1e40), {
+    name: 'TypeError', message: "jsbridge: payload is a number beyond float32's range (±3.4e38), the listener takes float32",
+  }],
+  ['fractions for a Go float32 listener', async () => {
+    await es.signal('ratios').tryEmit(1.25);
+    await assert.rejects(es.signal('ratios').tryEmit(0.1), { name: 'GoError', message: 'not a quarter: 0.1' });
+  }, () => {}],
   ['a non-function listener', () => plain.addListener('nope'), { name: 'TypeError', message: /listener must be a function, got string/ }],
   ['a non-function listener of a Go signal', () => strict.addListener(null), { name: 'TypeError', message: /listener must be a function/ }],
   ['a number as key', () => plain.addListener(() => {}, 42), { name: 'TypeError', message: /key must be a string, got number/ }],

@@ -98,7 +98,31 @@ func main() {
 		}
 	}, "go:waits")
 	waiting(cancelled)
+
+	// "points" takes a point, which converts itself (jsbridge.Unmarshaler);
+	// "ratios" takes float32s, and fails on those it cannot hold exactly.
+	jsbridge.Listen("points", func(context.Context, *point) error { return nil }, "go:points")
+	jsbridge.Listen("ratios", func(_ context.Context, f float32) error {
+		if float64(f) != math.Round(float64(f)*4)/4 {
+			return errors.New("not a quarter: " + strconv.FormatFloat(float64(f), 'g', -1, 32))
+		}
+		return nil
+	}, "go:ratios")
 	jsbridge.Serve()
+}
+
+// point is {x, y}, both numbers.
+type point struct{ x, y float64 }
+
+func (p *point) UnmarshalJS(v any) error {
+	m, _ := v.(map[string]any)
+	x, okX := m["x"].(float64)
+	y, okY := m["y"].(float64)
+	if !okX || !okY {
+		return errors.New("a point needs numbers x and y")
+	}
+	p.x, p.y = x, y
+	return nil
 }
 
 // waiting adds Go listeners that wait as ordinary Go code does: on a timer, a
