@@ -109,38 +109,37 @@ $(BIN)/headless-shell: Makefile | /usr/bin/chromium
 /usr/bin/chromium:
 	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y chromium'
 
-# The example Worker (worker/example), assembled in worker/example/build:
-# its Go program, syumai's wasm_exec.js, the entry glue, the npm package's
-# files and the workerd config (see worker/example/build.mjs).
+# The example Worker (worker/example), built by the edgeworker command as
+# users build theirs: worker/example/static.mjs first fills its folder of
+# static files with the demo page and the npm package's files.
 WORKER_BUILD := worker/example/build
+WORKER_STATIC := worker/example/static
 WORKERD := worker/node_modules/.bin/workerd
+EDGEWORKER := ./worker/cmd/edgeworker
+EDGEWORKER_FLAGS := -o $(WORKER_BUILD) -static $(WORKER_STATIC) -name edgesignals-example ./worker/example
 
 worker: $(WORKER_BUILD)/config.capnp
 
 WORKER_GO := go.mod go.sum $(wildcard signals/*.go worker/*.go worker/example/*.go)
 
-$(WORKER_BUILD)/app.wasm: $(WORKER_GO)
-	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o $@ ./worker/example
+$(WORKER_STATIC)/.stamp: worker/example/static.mjs $(WEB_WASM) web/src/wasm_exec.js $(wildcard web/src/*.js web/demo/*)
+	node worker/example/static.mjs
+	@touch $@
 
-# workers-assets-gen runs from go.mod's version: `go run ...@v0.32.0` would
-# ask the proxy for a version list, which it refuses.
-$(WORKER_BUILD)/syumai/wasm_exec.js: go.mod go.sum
-	go run github.com/syumai/workers/cmd/workers-assets-gen -mode go -o $(WORKER_BUILD)/syumai
-
-$(WORKER_BUILD)/config.capnp: $(WORKER_BUILD)/app.wasm $(WORKER_BUILD)/syumai/wasm_exec.js \
-		worker/js/worker.mjs worker/example/build.mjs $(WEB_WASM) web/src/wasm_exec.js \
-		$(wildcard web/src/*.js web/demo/*)
-	node worker/example/build.mjs
+$(WORKER_BUILD)/config.capnp: $(WORKER_GO) $(wildcard worker/cmd/edgeworker/*.go worker/js/*) \
+		worker/example/.dev.vars $(WORKER_STATIC)/.stamp
+	go run $(EDGEWORKER) build $(EDGEWORKER_FLAGS)
 
 # workerd, as package-lock.json pins it; the same stamp as for web/.
 $(WORKERD): worker/node_modules/.package-lock.json
 worker/node_modules/.package-lock.json: worker/package.json worker/package-lock.json
 	cd worker && npm ci --no-audit --no-fund
 
-# The main job: the example Worker with the demo page, in local workerd.
-dev: worker $(WORKERD)
+# The main job: the example Worker with the demo page, in local workerd,
+# rebuilt when a .go file changes.
+dev: $(WORKER_STATIC)/.stamp $(WORKERD)
 	@echo "edgesignals example Worker: http://127.0.0.1:8787/ (demo page at /demo/, API at /health and /api/)"
-	cd $(WORKER_BUILD) && exec ../../node_modules/.bin/workerd serve config.capnp
+	go run $(EDGEWORKER) dev -port 8787 $(EDGEWORKER_FLAGS)
 
 # Benchmarks: every run takes the whole suite, so that each ratio compares
 # figures taken side by side; the report writes medians to docs/benchmarks.md.
@@ -179,11 +178,15 @@ bench-js: web web/test/testmodule.wasm $(BENCH_JS_DEPS)
 # The edge suite (worker/bench/edge.mjs): the example Worker, a plain
 # JavaScript Worker and the stock syumai/workers glue in one workerd, loaded
 # by wrk; it writes its section between the edge-bench markers.
-bench-edge: worker $(WORKER_BUILD)/stock.wasm $(WORKERD) | /usr/bin/wrk
+bench-edge: worker $(STOCK)/app.wasm $(WORKERD) | /usr/bin/wrk
 	node worker/bench/edge.mjs --runs $(BENCH_RUNS) --out docs/benchmarks.md > /dev/null
 
-# The example's pipeline on syumai's stock glue, for bench-edge.
-$(WORKER_BUILD)/stock.wasm: $(WORKER_GO)
+# The example's pipeline on syumai's stock glue, for bench-edge
+# (worker/bench/bench.capnp). workers-assets-gen runs from go.mod's version:
+# `go run ...@v0.32.0` would ask the proxy for a version list, which it refuses.
+STOCK := worker/bench/build/stock
+$(STOCK)/app.wasm: $(WORKER_GO)
+	go run github.com/syumai/workers/cmd/workers-assets-gen -mode go -o $(STOCK)
 	GOOS=js GOARCH=wasm go build -tags stock -trimpath -ldflags='-s -w' -o $@ ./worker/example
 
 /usr/bin/wrk:
@@ -191,7 +194,7 @@ $(WORKER_BUILD)/stock.wasm: $(WORKER_GO)
 
 # A quick pass over every benchmark, through the reports, so that a broken
 # benchmark fails the tests; the figures are thrown away.
-bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(WORKER_BUILD)/stock.wasm $(WORKERD) | /usr/bin/wrk
+bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm $(WORKERD) | /usr/bin/wrk
 	$(call header,benchmarks (smoke run: one iteration each))
 	@mkdir -p $(BENCH_DIR)
 	$(call go_bench,1x,$(BENCH_DIR)/smoke.txt)

@@ -16,9 +16,11 @@
 //	p.Done.AddListener(logRequest, "request-log")
 //	worker.Serve(p)
 //
-// In a Worker, [Serve] takes the requests from this package's entry glue,
+// In a Worker, [Serve] takes the requests from this package's glue,
 // js/worker.mjs, which keeps a small pool of Go runtimes per isolate and
-// reuses them across requests, one request at a time each. A Pipeline is an
+// reuses them across requests, one request at a time each. The edgeworker
+// command (worker/cmd/edgeworker) builds a main package into a Worker with
+// that glue, and serves it in local workerd. A Pipeline is an
 // [net/http.Handler] too, so it is tested with net/http/httptest, and built
 // natively Serve runs it on 127.0.0.1 for debugging.
 package worker

@@ -15,12 +15,12 @@ import (
 	"unsafe"
 )
 
-// Serve serves p in a Worker and never returns. The Worker's entry module
-// is this package's js/worker.mjs, which starts the Go program inside the
-// first request and keeps it for the requests after it, one at a time.
-// [Env] gives the request's env. The glue hands Go each request's env and
-// ctx the way the glue of github.com/syumai/workers does (as the global
-// `context`, with the wasm_exec.js that package generates), so that its
+// Serve serves p in a Worker and never returns. Build the Worker with the
+// edgeworker command (worker/cmd/edgeworker): its glue (js/worker.mjs)
+// starts the Go program inside the first request and keeps it for the
+// requests after it, one at a time. [Env] gives the request's env. The
+// glue hands Go each request's env and ctx the way the glue of
+// github.com/syumai/workers does (as the global `context`), so that its
 // bindings packages (cloudflare, kv, fetch, ...) can be used as usual.
 //
 // Responses are buffered, not streamed.

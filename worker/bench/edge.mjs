@@ -55,7 +55,7 @@ async function coldStart() {
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const results = [];
-const workerd = await startWorkerd(BUILD + 'bench.capnp', TARGETS);
+const workerd = await startWorkerd(here('bench.capnp'), TARGETS);
 try {
   for (let run = 1; run <= runs; run++) {
     const r = { latency: {}, rps: {}, coldStart: 0 };

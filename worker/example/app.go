@@ -3,9 +3,9 @@
 // limit, input validation, a JSON handler), served with the demo page and
 // edgesignals.wasm of the npm package.
 //
-// Built for GOOS=js it runs in workerd (make dev) or on Cloudflare
-// (wrangler deploy); built natively it serves the same pipeline on
-// 127.0.0.1:8787 without the demo page.
+// Built for GOOS=js by the edgeworker command it runs in workerd (make dev)
+// or on Cloudflare (npx wrangler deploy); built natively it serves the same
+// pipeline on 127.0.0.1:8787 without the demo page.
 //
 // Routes: GET /health; with a bearer token, POST /api/orders, GET /api/stats
 // and GET /api/log; and some that show failure handling: GET /debug/panic
@@ -35,6 +35,8 @@ const timeout = 500 * time.Millisecond
 // for a request (a Worker variable or secret).
 func newPipeline(token func(context.Context) string) *worker.Pipeline {
 	mux := http.NewServeMux()
+	// The demo page is a static file of the Worker (make worker puts it there).
+	mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 	})

@@ -9,8 +9,9 @@
 // otherwise. Runtimes start inside a request, as Go asks for random numbers
 // at start-up, which Workers forbids at global scope.
 //
-// wasm_exec.js is the one github.com/syumai/workers generates (Go's own,
-// whose run() takes the object Go sees as the global `context`).
+// wasm_exec.js is Go's own, from the toolchain that built the module (the
+// edgeworker command copies it); ownGlobal gives each runtime the global
+// `context` that syumai/workers' bindings read.
 import "./wasm_exec.js";
 
 // The most idle runtimes kept per isolate; more may run at once.
@@ -35,7 +36,8 @@ class Runtime {
     });
     const instance = new WebAssembly.Instance(module, go.importObject);
     rt.exports = instance.exports;
-    go.run(instance, rt.context);
+    ownGlobal(go, rt.context);
+    go.run(instance);
     // run() resolves when the Go program exits, from whichever request is
     // running then: Workers cancels a promise resolved from another
     // request's context, with a warning. Exits are caught by go.exit.
@@ -102,6 +104,24 @@ class Runtime {
   get reusable() {
     return !this.go.exited && this.request === undefined && this.go._scheduledTimeouts.size === 0;
   }
+}
+
+// Makes the Go program of go see `context` as a global of its own, as the
+// wasm_exec.js of github.com/syumai/workers does: runtimes of one isolate
+// serve at the same time, so a real global would be shared. syscall/js
+// reads the global object from reference 5 of go._values, which run() fills
+// in; this swaps in a proxy before Go starts.
+function ownGlobal(go, context) {
+  const global = new Proxy(globalThis, {
+    get: (target, name) => (name === "context" ? context : Reflect.get(target, name, target)),
+  });
+  Object.defineProperty(go, "_values", {
+    configurable: true,
+    set(values) {
+      values[5] = global;
+      Object.defineProperty(go, "_values", { value: values, writable: true, configurable: true, enumerable: true });
+    },
+  });
 }
 
 function toResponse(status, head, body) {

@@ -5,6 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { startWorkerd } from './workerd.js';
 
@@ -55,7 +57,7 @@ test('GET /health answers through the pipeline', async () => {
 test('the demo page and the npm package files are served', async () => {
   const root = await call('/');
   assert.equal(root.status, 302);
-  assert.equal(new URL(root.headers.get('location')).pathname, '/demo/');
+  assert.equal(new URL(root.headers.get('location'), base).pathname, '/demo/');
   const page = await call('/demo/');
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type'), /^text\/html/);
@@ -64,6 +66,61 @@ test('the demo page and the npm package files are served', async () => {
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
   const expected = readFileSync(new URL('../../web/src/edgesignals.wasm', import.meta.url));
   assert.ok(Buffer.from(await wasm.arrayBuffer()).equals(expected), 'edgesignals.wasm differs from the package');
+});
+
+/** A GET or HEAD with exactly these headers (fetch would add Accept-Encoding and decompress). */
+function raw(path, headers = {}, method = 'GET') {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(base + path, { method, headers }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks) }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+test('static files: gzip when the client takes it, ETag and 304, HEAD, folders', async () => {
+  const wasm = readFileSync(new URL('../../web/src/edgesignals.wasm', import.meta.url));
+  const zipped = await raw('/src/edgesignals.wasm', { 'accept-encoding': 'br, gzip' });
+  assert.equal(zipped.status, 200);
+  assert.equal(zipped.headers['content-encoding'], 'gzip');
+  assert.equal(zipped.headers['content-type'], 'application/wasm');
+  assert.equal(zipped.headers.vary, 'accept-encoding');
+  assert.equal(zipped.headers['cache-control'], 'no-cache');
+  assert.ok(zipped.body.length < wasm.length / 2, `gzipped: ${zipped.body.length} bytes of ${wasm.length}`);
+  assert.ok(gunzipSync(zipped.body).equals(wasm));
+
+  for (const refused of [{}, { 'accept-encoding': 'br' }, { 'accept-encoding': 'gzip;q=0, br' }]) {
+    const plain = await raw('/src/edgesignals.wasm', refused);
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers['content-encoding'], undefined, JSON.stringify(refused));
+    assert.ok(plain.body.equals(wasm), `the plain body, for ${JSON.stringify(refused)}`);
+  }
+
+  const etag = zipped.headers.etag;
+  assert.match(etag, /^W\/"[0-9a-f]{24}"$/);
+  for (const tag of [etag, etag.slice(2), `"other", ${etag}`, '*']) {
+    const cached = await raw('/src/edgesignals.wasm', { 'if-none-match': tag, 'accept-encoding': 'gzip' });
+    assert.equal(cached.status, 304, tag);
+    assert.equal(cached.body.length, 0);
+  }
+  assert.equal((await raw('/src/edgesignals.wasm', { 'if-none-match': '"other"' })).status, 200);
+
+  const head = await raw('/demo/', { 'accept-encoding': 'gzip' }, 'HEAD');
+  assert.equal(head.status, 200);
+  assert.equal(head.headers['content-type'], 'text/html; charset=utf-8');
+  assert.equal(head.body.length, 0);
+
+  const folder = await raw('/demo?x=1');
+  assert.equal(folder.status, 301);
+  assert.equal(folder.headers.location, '/demo/?x=1');
+
+  // A POST to a file's path, and paths that are no file, go to Go.
+  assert.equal((await call('/demo/index.html', { method: 'POST', body: '{}' })).status, 404);
+  assert.equal((await raw('/src/%E0%A4%A')).status, 400); // Go refuses the broken escape
+  assert.equal((await raw('/src/')).status, 404);
 });
 
 test('no or a wrong token: 401 with a JSON error', async () => {

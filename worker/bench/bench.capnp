@@ -1,0 +1,35 @@
+# The edge benchmark's workerd config (edge.mjs): the example Worker as
+# edgeworker builds it (make worker), a plain JavaScript Worker, and the same
+# Go pipeline on the stock glue of github.com/syumai/workers (make bench
+# builds it into build/stock/), each on a socket of its own.
+using Workerd = import "/workerd/workerd.capnp";
+using Example = import "../example/build/config.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "example", worker = Example.worker),
+    (name = "plain", worker = .plain),
+    (name = "stock", worker = .stock),
+  ],
+  sockets = [
+    (name = "example", address = "127.0.0.1:8787", http = (), service = "example"),
+    (name = "plain", address = "127.0.0.1:8788", http = (), service = "plain"),
+    (name = "stock", address = "127.0.0.1:8789", http = (), service = "stock"),
+  ],
+);
+
+const plain :Workerd.Worker = (
+  modules = [(name = "plain.mjs", esModule = embed "plain.mjs")],
+  compatibilityDate = "2026-11-01",
+);
+
+const stock :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "build/stock/worker.mjs"),
+    (name = "runtime.mjs", esModule = embed "build/stock/runtime.mjs"),
+    (name = "wasm_exec.js", esModule = embed "build/stock/wasm_exec.js"),
+    (name = "app.wasm", wasm = embed "build/stock/app.wasm"),
+  ],
+  compatibilityDate = "2026-11-01",
+  bindings = [(name = "API_TOKEN", text = "dev-token")],
+);

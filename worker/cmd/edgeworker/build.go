@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	glue "github.com/edgesignals/edgesignals/worker/js"
+)
+
+// workerPackage is the package whose Serve a Worker's main must call.
+const workerPackage = "github.com/edgesignals/edgesignals/worker"
+
+// pkg is the main package being built, as go list sees it for js/wasm.
+type pkg struct {
+	ImportPath string
+	Name       string
+	Dir        string
+	GoFiles    []string
+	Module     *struct{ Dir string }
+	Error      *struct{ Err string }
+}
+
+// build writes the Worker folder for opts.pkg and returns the package.
+func build(opts *options) (*pkg, error) {
+	p, err := load(opts.pkg)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opts.out, 0o755); err != nil {
+		return nil, err
+	}
+	// Built aside, so that a failed build leaves the last good one.
+	wasm := filepath.Join(opts.out, "app.wasm")
+	if err := goBuild(opts.pkg, wasm+".tmp"); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(wasm+".tmp", wasm); err != nil {
+		return nil, err
+	}
+	goroot, err := goEnv("GOROOT")
+	if err != nil {
+		return nil, err
+	}
+	// The wasm_exec.js of the toolchain that built app.wasm: the two must match.
+	wasmExec, err := os.ReadFile(filepath.Join(goroot, "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		return nil, fmt.Errorf("Go's wasm_exec.js: %w (edgeworker needs Go 1.24 or later)", err)
+	}
+	files := map[string][]byte{"wasm_exec.js": wasmExec}
+	for _, name := range []string{"entry.mjs", "worker.mjs"} {
+		if files[name], err = fs.ReadFile(glue.Files, name); err != nil {
+			return nil, err
+		}
+	}
+	assets, err := writeStatic(opts.static, opts.out)
+	if err != nil {
+		return nil, err
+	}
+	vars, err := readDevVars(filepath.Join(p.Dir, ".dev.vars"))
+	if err != nil {
+		return nil, err
+	}
+	name := opts.name
+	if name == "" {
+		name = workerName(p.ImportPath)
+	}
+	files["assets.mjs"] = assetsModule(assets)
+	files["config.capnp"] = workerdConfig(opts.pkg, assets, vars)
+	files["wrangler.toml"] = wranglerConfig(name)
+	for file, content := range files {
+		if err := os.WriteFile(filepath.Join(opts.out, file), content, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	size := "?"
+	if info, err := os.Stat(wasm); err == nil {
+		size = fmt.Sprintf("%.1f MB", float64(info.Size())/1e6)
+	}
+	log.Printf("built %s into %s (app.wasm %s, %d static files)", opts.pkg, opts.out, size, len(assets))
+	return p, nil
+}
+
+// load asks go list about pattern, as built for js/wasm, and checks that it
+// is one main package that calls worker.Serve.
+func load(pattern string) (*pkg, error) {
+	cmd := exec.Command("go", "list", "-e", "-json=ImportPath,Name,Dir,GoFiles,Module,Error", pattern)
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list %s: %v\n%s", pattern, err, strings.TrimSpace(stderr.String()))
+	}
+	var found []*pkg
+	for dec := json.NewDecoder(bytes.NewReader(out)); dec.More(); {
+		p := &pkg{}
+		if err := dec.Decode(p); err != nil {
+			return nil, fmt.Errorf("go list %s: %v", pattern, err)
+		}
+		found = append(found, p)
+	}
+	if len(found) != 1 {
+		return nil, fmt.Errorf("%s matches %d packages: name one main package", pattern, len(found))
+	}
+	p := found[0]
+	if p.Error != nil {
+		return nil, fmt.Errorf("%s: %s", pattern, p.Error.Err)
+	}
+	if p.Name != "main" {
+		return nil, fmt.Errorf("%s is package %s, not a main package: a Worker is a main package whose main calls worker.Serve", pattern, p.Name)
+	}
+	serves, err := callsServe(p)
+	if err != nil {
+		return nil, err
+	}
+	if !serves {
+		return nil, fmt.Errorf("%s never calls worker.Serve (of %s) in the files it builds for GOOS=js: its main must, to serve requests", pattern, workerPackage)
+	}
+	return p, nil
+}
+
+// callsServe reports whether a file of p calls Serve of workerPackage.
+func callsServe(p *pkg) (bool, error) {
+	fset := token.NewFileSet()
+	for _, file := range p.GoFiles {
+		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, file), nil, parser.SkipObjectResolution)
+		if err != nil {
+			return false, err
+		}
+		local := ""
+		for _, spec := range f.Imports {
+			if path, _ := strconv.Unquote(spec.Path.Value); path == workerPackage {
+				local = "worker"
+				if spec.Name != nil {
+					local = spec.Name.Name
+				}
+			}
+		}
+		if local == "" || local == "_" {
+			continue
+		}
+		found := false
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return !found
+			}
+			switch fn := call.Fun.(type) {
+			case *ast.SelectorExpr:
+				x, ok := fn.X.(*ast.Ident)
+				found = found || ok && x.Name == local && fn.Sel.Name == "Serve"
+			case *ast.Ident:
+				found = found || local == "." && fn.Name == "Serve"
+			}
+			return !found
+		})
+		if found {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// goBuild builds pattern for js/wasm into out; the compiler's errors go to
+// stderr as they are.
+func goBuild(pattern, out string) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pattern)
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	cmd.Stdout = os.Stderr
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		os.Remove(out)
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return fmt.Errorf("GOOS=js GOARCH=wasm go build %s failed", pattern)
+		}
+		return err
+	}
+	return nil
+}
+
+// goEnv returns a variable of go env, as the go command on PATH sees it.
+func goEnv(name string) (string, error) {
+	out, err := exec.Command("go", "env", name).Output()
+	if err != nil {
+		return "", fmt.Errorf("go env %s: %w", name, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// variable is a text binding of the local config, from .dev.vars.
+type variable struct{ name, value string }
+
+// readDevVars reads a .dev.vars file (as wrangler dev does): NAME=value
+// lines; blank lines and lines starting with # are skipped; a value in
+// single or double quotes loses them. No file: no variables.
+func readDevVars(file string) ([]variable, error) {
+	data, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var vars []variable
+	lines := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; lines.Scan(); n++ {
+		line := strings.TrimSpace(lines.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || !bindingName.MatchString(name) {
+			return nil, fmt.Errorf("%s:%d: want NAME=value, NAME of letters, digits and _", file, n)
+		}
+		if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
+			value = value[1 : len(value)-1]
+		}
+		vars = append(vars, variable{name, value})
+	}
+	return vars, lines.Err()
+}
+
+var bindingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// workerdConfig is config.capnp: the Worker folder as a workerd service on
+// 127.0.0.1:8787, with the .dev.vars variables as text bindings.
+func workerdConfig(pkg string, assets []asset, vars []variable) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `# Written by edgeworker for %s: the Worker of this folder in local workerd.
+#   workerd serve config.capnp [--socket-addr http=127.0.0.1:PORT]
+# Its bindings are the variables of .dev.vars, for local development only.
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [(name = "worker", worker = .worker)],
+  sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "worker")],
+);
+
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "entry.mjs", esModule = embed "entry.mjs"),
+    (name = "worker.mjs", esModule = embed "worker.mjs"),
+    (name = "wasm_exec.js", esModule = embed "wasm_exec.js"),
+    (name = "app.wasm", wasm = embed "app.wasm"),
+    (name = "assets.mjs", esModule = embed "assets.mjs"),
+`, pkg)
+	for _, a := range assets {
+		fmt.Fprintf(&b, "    (name = %s, data = embed %[1]s),\n", capnpString(a.module))
+	}
+	fmt.Fprintf(&b, "  ],\n  compatibilityDate = %q,\n  bindings = [\n", compatibilityDate)
+	for _, v := range vars {
+		fmt.Fprintf(&b, "    (name = %s, text = %s),\n", capnpString(v.name), capnpString(v.value))
+	}
+	b.WriteString("  ],\n);\n")
+	return b.Bytes()
+}
+
+// capnpString is s as a Cap'n Proto text literal.
+func capnpString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c) // UTF-8 passes as it is
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// wranglerConfig is wrangler.toml, for npx wrangler deploy from the folder.
+func wranglerConfig(name string) []byte {
+	return fmt.Appendf(nil, `# Written by edgeworker at every build: deploy this folder with
+#   npx wrangler deploy
+# and set secrets with npx wrangler secret put NAME (.dev.vars stays local).
+name = %q
+main = "entry.mjs"
+compatibility_date = %q
+
+# The Go program, as a compiled module: the glue instantiates it.
+[[rules]]
+type = "CompiledWasm"
+globs = ["app.wasm"]
+
+# The static files, as entry.mjs serves them (some gzipped).
+[[rules]]
+type = "Data"
+globs = ["public/**"]
+`, name, compatibilityDate)
+}
+
+// workerName makes a Worker name of an import path's last element.
+func workerName(importPath string) string {
+	name := strings.Trim(invalidNameRun.ReplaceAllString(strings.ToLower(path.Base(importPath)), "-"), "-")
+	if len(name) > 63 {
+		name = strings.Trim(name[:63], "-")
+	}
+	if name == "" {
+		return "worker"
+	}
+	return name
+}
+
+var invalidNameRun = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// validName reports whether name is a valid Worker name.
+func validName(name string) bool {
+	return len(name) <= 63 && regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`).MatchString(name)
+}

@@ -1,0 +1,177 @@
+//go:build !js && !wasip1
+
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParse(t *testing.T) {
+	opts, err := parse([]string{"dev", "-port", "9000", "-static", "www", "./cmd/api"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, &options{pkg: "./cmd/api", out: "build", static: "www", port: 9000}, opts)
+
+	opts, err = parse([]string{"build"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, ".", opts.pkg)
+
+	for _, args := range [][]string{
+		{}, {"serve"}, {"build", "a", "b"}, {"dev", "-port", "0"}, {"dev", "-port", "70000"},
+		{"build", "-port", "9000"}, // build serves nothing
+		{"build", "-name", "Not_A_Name"},
+	} {
+		_, err := parse(args, io.Discard)
+		assert.Error(t, err, "%q", args)
+	}
+}
+
+func TestLoadRefusesWhatCannotBeAWorker(t *testing.T) {
+	_, err := load("./testdata/library")
+	assert.ErrorContains(t, err, "is package library, not a main package")
+	_, err = load("./testdata/noserve")
+	assert.ErrorContains(t, err, "never calls worker.Serve")
+	_, err = load("./testdata/nothing-here")
+	assert.Error(t, err)
+	_, err = load("../../../jsbridge/...")
+	assert.Regexp(t, `matches [2-9][0-9]* packages: name one main package`, err)
+	_, err = load("./testdata/...") // wildcards leave testdata out
+	assert.ErrorContains(t, err, "matches 0 packages")
+
+	p, err := load("./testdata/aliased") // edge.Serve is worker.Serve
+	require.NoError(t, err)
+	assert.Equal(t, "main", p.Name)
+}
+
+func TestReadDevVars(t *testing.T) {
+	file := filepath.Join(t.TempDir(), ".dev.vars")
+	vars, err := readDevVars(file)
+	require.NoError(t, err)
+	assert.Empty(t, vars, "no file, no variables")
+
+	require.NoError(t, os.WriteFile(file, []byte("# local only\nAPI_TOKEN=dev-token\n\n  DEBUG = \"on\" \nQUOTE='a \"b\"'\nEMPTY=\n"), 0o644))
+	vars, err = readDevVars(file)
+	require.NoError(t, err)
+	assert.Equal(t, []variable{{"API_TOKEN", "dev-token"}, {"DEBUG", "on"}, {"QUOTE", `a "b"`}, {"EMPTY", ""}}, vars)
+
+	for _, bad := range []string{"no equals sign", "1ST=x", "A-B=x"} {
+		require.NoError(t, os.WriteFile(file, []byte(bad+"\n"), 0o644))
+		_, err = readDevVars(file)
+		assert.ErrorContains(t, err, ".dev.vars:1:", "%q", bad)
+	}
+}
+
+func TestCapnpString(t *testing.T) {
+	assert.Equal(t, `"plain"`, capnpString("plain"))
+	assert.Equal(t, `"a \"quoted\" \\ path\x0a\x00é"`, capnpString("a \"quoted\" \\ path\n\x00é"))
+}
+
+func TestWorkerName(t *testing.T) {
+	assert.Equal(t, "api", workerName("example.com/shop/cmd/api"))
+	assert.Equal(t, "my-app", workerName("example.com/My_App"))
+	assert.Equal(t, "worker", workerName("example.com/__"))
+	assert.Len(t, workerName("example.com/"+strings.Repeat("a", 100)), 63)
+	for _, name := range []string{"api", "my-app", "a1", "x"} {
+		assert.True(t, validName(name), name)
+	}
+	for _, name := range []string{"", "-a", "a-", "A", "a_b", strings.Repeat("a", 64)} {
+		assert.False(t, validName(name), name)
+	}
+}
+
+func TestWriteStatic(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	page := []byte("<!doctype html><title>hi</title>" + strings.Repeat("<p>hello</p>", 100))
+	files := map[string][]byte{
+		"index.html":            page,
+		"a/b/app.0123abcd.wasm": append([]byte("\x00asm\x01\x00\x00\x00"), make([]byte, 1000)...),
+		"a/tiny.js":             []byte("x"), // gzip would make it larger
+		"img/photo.png":         []byte("not really a png, but png is not gzipped"),
+		"data.bin":              []byte("?"),
+		".hidden":               []byte("secret"),
+		".git/config":           []byte("secret"),
+	}
+	for name, body := range files {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), body, 0o644))
+	}
+	// A file left by an earlier build goes away.
+	require.NoError(t, os.MkdirAll(filepath.Join(out, "public"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(out, "public", "stale.txt"), nil, 0o644))
+
+	assets, err := writeStatic(dir, out)
+	require.NoError(t, err)
+	got := map[string]asset{}
+	for _, a := range assets {
+		a.etag = ""
+		got[a.urlPath] = a
+	}
+	assert.Equal(t, map[string]asset{
+		"/index.html":            {urlPath: "/index.html", module: "public/index.html.gz", gzip: true, mediaType: "text/html; charset=utf-8"},
+		"/a/b/app.0123abcd.wasm": {urlPath: "/a/b/app.0123abcd.wasm", module: "public/a/b/app.0123abcd.wasm.gz", gzip: true, mediaType: "application/wasm", immutable: true},
+		"/a/tiny.js":             {urlPath: "/a/tiny.js", module: "public/a/tiny.js", mediaType: "text/javascript; charset=utf-8"},
+		"/img/photo.png":         {urlPath: "/img/photo.png", module: "public/img/photo.png", mediaType: "image/png"},
+		"/data.bin":              {urlPath: "/data.bin", module: "public/data.bin", mediaType: "application/octet-stream"},
+	}, got)
+	assert.NoFileExists(t, filepath.Join(out, "public", "stale.txt"))
+
+	// What the Worker holds decompresses to the file.
+	packed, err := os.ReadFile(filepath.Join(out, "public", "index.html.gz"))
+	require.NoError(t, err)
+	r, err := gzip.NewReader(bytes.NewReader(packed))
+	require.NoError(t, err)
+	unpacked, err := io.ReadAll(r)
+	require.NoError(t, err)
+	assert.Equal(t, page, unpacked)
+
+	// The ETag follows the content.
+	assert.Regexp(t, `^W/"[0-9a-f]{24}"$`, assets[0].etag)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), append(page, '!'), 0o644))
+	again, err := writeStatic(dir, out)
+	require.NoError(t, err)
+	for i := range assets {
+		assert.Equal(t, assets[i].urlPath != "/index.html", assets[i].etag == again[i].etag, assets[i].urlPath)
+	}
+
+	_, err = writeStatic(filepath.Join(dir, "index.html"), out)
+	assert.ErrorContains(t, err, "not a folder")
+}
+
+func TestHashedNames(t *testing.T) {
+	for name, hashed := range map[string]bool{
+		"app.0123abcd.wasm":          true,
+		"edgesignals.3f9c21e0aa.js":  true,
+		"app.wasm":                   false,
+		"app.0123abc.wasm":           false, // 7 digits
+		"app.0123ABCD.wasm":          false, // upper case
+		"app-0123abcd.wasm":          false,
+		"0123abcd.wasm":              false, // the hash is not a name part of its own
+		"app.0123abcd.wasm.gz.other": false,
+	} {
+		assert.Equal(t, hashed, hashedName.MatchString(name), name)
+	}
+}
+
+func TestAssetsModuleQuotesEverything(t *testing.T) {
+	src := string(assetsModule([]asset{{urlPath: `/a "b".js`, module: `public/a "b".js`, mediaType: "text/javascript; charset=utf-8", etag: `W/"00"`}}))
+	assert.Contains(t, src, `import f0 from "./public/a \"b\".js";`)
+	assert.Contains(t, src, `["/a \"b\".js", { body: f0, type: "text/javascript; charset=utf-8", gzip: false, etag: "W/\"00\"", immutable: false }]`)
+}
+
+// The version the workerd hint names is the one the edge tier tests with.
+func TestWorkerdVersionIsThePinnedOne(t *testing.T) {
+	data, err := os.ReadFile("../../package.json")
+	require.NoError(t, err)
+	var pkg struct{ DevDependencies map[string]string }
+	require.NoError(t, json.Unmarshal(data, &pkg))
+	assert.Equal(t, workerdVersion, pkg.DevDependencies["workerd"])
+}

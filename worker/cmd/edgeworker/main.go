@@ -1,0 +1,132 @@
+// Command edgeworker builds a Go main package that calls worker.Serve into a
+// Cloudflare Worker, and serves it in local workerd. Run it from your own
+// module, which requires github.com/edgesignals/edgesignals:
+//
+//	go run github.com/edgesignals/edgesignals/worker/cmd/edgeworker build [flags] [package]
+//	go run github.com/edgesignals/edgesignals/worker/cmd/edgeworker dev [flags] [package]
+//
+// build writes the Worker folder (-o, by default ./build):
+//
+//	app.wasm      the package, built with GOOS=js GOARCH=wasm, -trimpath and -ldflags=-s -w
+//	wasm_exec.js  Go's JavaScript support, from the toolchain that built app.wasm
+//	entry.mjs     the entry module: static files, then the Go program
+//	worker.mjs    the glue that runs the Go program and hands it the requests
+//	assets.mjs    the static files, with public/ holding them (gzip where it helps)
+//	config.capnp  a workerd config: workerd serve config.capnp
+//	wrangler.toml for npx wrangler deploy, from the folder
+//
+// dev builds the folder, serves it with workerd on 127.0.0.1 (-port, 8787 by
+// default) and builds and restarts it when a .go file of the package or of
+// its dependencies in your own modules changes, or a static file or
+// .dev.vars. workerd is an npm package: install it next to your go.mod
+// (npm install --save-dev workerd), put it on PATH, or name it with -workerd.
+//
+// With -static dir, the Worker answers GET and HEAD requests for the files
+// of dir (dir/a/b.css at /a/b.css, dir/a/index.html at /a/) before the Go
+// program sees them. A file whose name carries a content hash of 8 or more
+// lowercase hex digits before its extension (app.3f9c21e0.wasm) is sent
+// with Cache-Control: public, max-age=31536000, immutable; the others with
+// no-cache and an ETag.
+//
+// The variables of .dev.vars in the package's folder (NAME=value lines, as
+// for wrangler) become text bindings in config.capnp, for local development
+// only: wrangler.toml does not get them. Set deployed secrets with
+// npx wrangler secret put NAME.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+)
+
+// compatibilityDate is the Workers compatibility date of the Workers that
+// edgeworker writes; workerdVersion is the workerd they are tested with
+// (worker/package.json pins the same one).
+const (
+	compatibilityDate = "2026-11-01"
+	workerdVersion    = "1.20261117.1"
+)
+
+// options are the command line of build and dev.
+type options struct {
+	pkg     string // the main package, as go build takes it
+	out     string // -o: the Worker folder
+	static  string // -static: the folder of static files, or ""
+	name    string // -name: the Worker's name in wrangler.toml, or "" for the package's
+	port    int    // -port (dev)
+	workerd string // -workerd (dev): the workerd executable, or "" to look for it
+}
+
+const usage = `usage:
+  edgeworker build [-o dir] [-static dir] [-name name] [package]
+  edgeworker dev [-o dir] [-static dir] [-name name] [-port 8787] [-workerd path] [package]
+
+build writes a Cloudflare Worker folder for a Go main package that calls
+worker.Serve; dev also serves it in local workerd on 127.0.0.1 and rebuilds
+it when a .go file changes. The package is "." by default.
+`
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("edgeworker: ")
+	opts, err := parse(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "edgeworker: %v\n\n%s", err, usage)
+		os.Exit(2)
+	}
+	if os.Args[1] == "build" {
+		_, err = build(opts)
+	} else {
+		err = dev(opts)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// parse reads the command line: a mode (build or dev), flags, a package.
+func parse(args []string, output io.Writer) (*options, error) {
+	if len(args) == 0 || (args[0] != "build" && args[0] != "dev") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "help") {
+			fmt.Fprint(output, usage)
+			return nil, flag.ErrHelp
+		}
+		return nil, errors.New("say build or dev")
+	}
+	opts := &options{}
+	flags := flag.NewFlagSet("edgeworker "+args[0], flag.ContinueOnError)
+	flags.SetOutput(output)
+	flags.Usage = func() { fmt.Fprint(output, usage) }
+	flags.StringVar(&opts.out, "o", "build", "the Worker `folder` to write")
+	flags.StringVar(&opts.static, "static", "", "a `folder` of static files to serve before Go")
+	flags.StringVar(&opts.name, "name", "", "the Worker's `name` in wrangler.toml (default: the package's last path element)")
+	if args[0] == "dev" {
+		flags.IntVar(&opts.port, "port", 8787, "the `port` to serve on, on 127.0.0.1")
+		flags.StringVar(&opts.workerd, "workerd", "", "the workerd `executable` (default: node_modules/.bin/workerd of the package's folder or a parent, then PATH)")
+	}
+	if err := flags.Parse(args[1:]); err != nil {
+		return nil, err
+	}
+	switch flags.NArg() {
+	case 0:
+		opts.pkg = "."
+	case 1:
+		opts.pkg = flags.Arg(0)
+	default:
+		return nil, fmt.Errorf("one package at a time, got %q", flags.Args())
+	}
+	if args[0] == "dev" && (opts.port < 1 || opts.port > 65535) {
+		return nil, fmt.Errorf("-port %d: a port is 1 to 65535", opts.port)
+	}
+	if opts.name != "" && !validName(opts.name) {
+		return nil, fmt.Errorf("-name %q: a Worker's name has lowercase letters, digits and dashes, at most 63, and no dash at either end", opts.name)
+	}
+	return opts, nil
+}
