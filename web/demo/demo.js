@@ -72,7 +72,8 @@
 
   async function main() {
     const started = performance.now();
-    const es = await EdgeSignals.load();
+    // The module the page names (the example Worker names it by its content hash).
+    const es = await EdgeSignals.load(document.body.dataset.wasm);
 
     // The log: an async signal, so writing a line never holds up an order.
     const log = es.createSignal({ async: true, name: 'log' });

@@ -1,7 +1,13 @@
 // Fills static/, the example Worker's folder of static files (edgeworker
 // -static): the demo page under /demo/ and the npm package's files under
 // /src/, where the demo expects them. Run by make after make web.
-import { cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+//
+// edgesignals.wasm gets a name that carries its content hash, which the
+// Worker serves as immutable (cached for a year: a new build is a new name),
+// and the demo page names it. There is one copy only: the Worker holds every
+// static file, and Workers limit its size (3 MB compressed on the free plan).
+import { createHash } from "node:crypto";
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -17,3 +23,13 @@ for (const [dir, from] of Object.entries(sources)) {
     cpSync(from + name, STATIC + dir + name);
   }
 }
+
+const wasm = STATIC + "src/edgesignals.wasm";
+const hash = createHash("sha256").update(readFileSync(wasm)).digest("hex").slice(0, 16);
+const hashed = `edgesignals.${hash}.wasm`;
+renameSync(wasm, STATIC + "src/" + hashed);
+const page = STATIC + "demo/index.html";
+const html = readFileSync(page, "utf8");
+const named = html.replaceAll('"../src/edgesignals.wasm"', `"../src/${hashed}"`);
+if (named === html) throw new Error(`${page} does not name ../src/edgesignals.wasm`);
+writeFileSync(page, named);

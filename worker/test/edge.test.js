@@ -4,6 +4,7 @@
 // good requests, a load run, and a clean shutdown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { gunzipSync } from 'node:zlib';
@@ -61,12 +62,25 @@ test('the demo page and the npm package files are served', async () => {
   const page = await call('/demo/');
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type'), /^text\/html/);
-  assert.match(await page.text(), /<script src="..\/src\/edgesignals.js"/);
-  const wasm = await call('/src/edgesignals.wasm');
+  const html = await page.text();
+  assert.match(html, /<script src="..\/src\/edgesignals.js"/);
+  // The page names the module by its content hash; it is served for a year.
+  const path = wasmPath(html);
+  const wasm = await call(path);
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  assert.equal(wasm.headers.get('cache-control'), 'public, max-age=31536000, immutable');
   const expected = readFileSync(new URL('../../web/src/edgesignals.wasm', import.meta.url));
   assert.ok(Buffer.from(await wasm.arrayBuffer()).equals(expected), 'edgesignals.wasm differs from the package');
+  assert.equal(path, `/src/edgesignals.${createHash('sha256').update(expected).digest('hex').slice(0, 16)}.wasm`);
+  assert.equal((await call('/src/edgesignals.wasm')).status, 404, 'one copy of the module, under its hashed name');
 });
+
+/** The URL path of the module the demo page loads (its body's data-wasm, relative to /demo/). */
+function wasmPath(html) {
+  const named = html.match(/<body data-wasm="([^"]+)">/);
+  assert.ok(named, 'the demo page names its module');
+  return new URL(named[1], 'http://x/demo/').pathname;
+}
 
 /** A GET or HEAD with exactly these headers (fetch would add Accept-Encoding and decompress). */
 function raw(path, headers = {}, method = 'GET') {
@@ -83,17 +97,18 @@ function raw(path, headers = {}, method = 'GET') {
 
 test('static files: gzip when the client takes it, ETag and 304, HEAD, folders', async () => {
   const wasm = readFileSync(new URL('../../web/src/edgesignals.wasm', import.meta.url));
-  const zipped = await raw('/src/edgesignals.wasm', { 'accept-encoding': 'br, gzip' });
+  const wasmURL = wasmPath((await raw('/demo/')).body.toString());
+  const zipped = await raw(wasmURL, { 'accept-encoding': 'br, gzip' });
   assert.equal(zipped.status, 200);
   assert.equal(zipped.headers['content-encoding'], 'gzip');
   assert.equal(zipped.headers['content-type'], 'application/wasm');
   assert.equal(zipped.headers.vary, 'accept-encoding');
-  assert.equal(zipped.headers['cache-control'], 'no-cache');
+  assert.equal(zipped.headers['cache-control'], 'public, max-age=31536000, immutable');
   assert.ok(zipped.body.length < wasm.length / 2, `gzipped: ${zipped.body.length} bytes of ${wasm.length}`);
   assert.ok(gunzipSync(zipped.body).equals(wasm));
 
   for (const refused of [{}, { 'accept-encoding': 'br' }, { 'accept-encoding': 'gzip;q=0, br' }]) {
-    const plain = await raw('/src/edgesignals.wasm', refused);
+    const plain = await raw(wasmURL, refused);
     assert.equal(plain.status, 200);
     assert.equal(plain.headers['content-encoding'], undefined, JSON.stringify(refused));
     assert.ok(plain.body.equals(wasm), `the plain body, for ${JSON.stringify(refused)}`);
@@ -102,15 +117,16 @@ test('static files: gzip when the client takes it, ETag and 304, HEAD, folders',
   const etag = zipped.headers.etag;
   assert.match(etag, /^W\/"[0-9a-f]{24}"$/);
   for (const tag of [etag, etag.slice(2), `"other", ${etag}`, '*']) {
-    const cached = await raw('/src/edgesignals.wasm', { 'if-none-match': tag, 'accept-encoding': 'gzip' });
+    const cached = await raw(wasmURL, { 'if-none-match': tag, 'accept-encoding': 'gzip' });
     assert.equal(cached.status, 304, tag);
     assert.equal(cached.body.length, 0);
   }
-  assert.equal((await raw('/src/edgesignals.wasm', { 'if-none-match': '"other"' })).status, 200);
+  assert.equal((await raw(wasmURL, { 'if-none-match': '"other"' })).status, 200);
 
   const head = await raw('/demo/', { 'accept-encoding': 'gzip' }, 'HEAD');
   assert.equal(head.status, 200);
   assert.equal(head.headers['content-type'], 'text/html; charset=utf-8');
+  assert.equal(head.headers['cache-control'], 'no-cache'); // its name has no hash
   assert.equal(head.body.length, 0);
 
   const folder = await raw('/demo?x=1');
