@@ -39,7 +39,7 @@ header = @printf '\n=== %s ===\n' '$(1)'
 # Runs $(1) under WASM_ENV, echoing it without the long env prefix.
 wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
 
-.PHONY: bench-edge test test-native test-js test-browser test-wasip1 test-web test-edge web worker tools dev bench bench-smoke bench-go bench-js clean
+.PHONY: bench-edge bench-browser test test-native test-js test-browser test-wasip1 test-web test-edge web worker tools dev bench bench-smoke bench-go bench-js clean
 
 test: test-native test-js test-browser test-wasip1 bench-smoke test-web test-edge
 
@@ -152,7 +152,7 @@ go_bench = go test -run '^$$' -bench 'Sync|Async|AddRemove' -benchmem -benchtime
 	(cd bench && go test -run '^$$' -bench 'Peer(Emit|AsyncEmit)$$' -benchmem -benchtime $(1) -cpu 1 ./peers/ && \
 	go test -run '^$$' -bench 'PeerParallelEmit' -benchmem -benchtime $(1) -cpu 1,2,8 ./peers/) >> $(2)
 
-bench: bench-go bench-js bench-edge
+bench: bench-go bench-js bench-edge bench-browser
 
 bench-go:
 	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR) docs
@@ -181,6 +181,12 @@ bench-js: web web/test/testmodule.wasm $(BENCH_JS_DEPS)
 bench-edge: worker $(STOCK)/app.wasm $(WORKERD) | /usr/bin/wrk
 	node worker/bench/edge.mjs --runs $(BENCH_RUNS) --out docs/benchmarks.md > /dev/null
 
+# The browser suite (worker/bench/browser.mjs): the demo page's module and a
+# minimal Go program, served by the example Worker, loaded in Chromium; it
+# writes its section between the browser-bench markers.
+bench-browser: worker $(WORKERD) | /usr/bin/chromium
+	node worker/bench/browser.mjs --runs $(BENCH_RUNS) --out docs/benchmarks.md > /dev/null
+
 # The example's pipeline on syumai's stock glue, for bench-edge
 # (worker/bench/bench.capnp). workers-assets-gen runs from go.mod's version:
 # `go run ...@v0.32.0` would ask the proxy for a version list, which it refuses.
@@ -194,7 +200,7 @@ $(STOCK)/app.wasm: $(WORKER_GO)
 
 # A quick pass over every benchmark, through the reports, so that a broken
 # benchmark fails the tests; the figures are thrown away.
-bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm $(WORKERD) | /usr/bin/wrk
+bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm $(WORKERD) | /usr/bin/wrk /usr/bin/chromium
 	$(call header,benchmarks (smoke run: one iteration each))
 	@mkdir -p $(BENCH_DIR)
 	$(call go_bench,1x,$(BENCH_DIR)/smoke.txt)
@@ -203,6 +209,7 @@ bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.w
 	node web/bench/run.js --quick $(BENCH_DIR)/js-smoke.json > /dev/null
 	node web/bench/report.js $(BENCH_DIR)/js-smoke.json --out /dev/null
 	node worker/bench/edge.mjs --quick --out /dev/null > /dev/null
+	node worker/bench/browser.mjs --quick --out /dev/null > /dev/null
 
 clean:
 	rm -rf $(BIN) $(TMPDIR)

@@ -93,7 +93,7 @@ function sizes(bytes, quality) {
 
 // Builds the minimal program in a temporary module of its own and returns
 // its bytes.
-function buildMinimal() {
+export function buildMinimal() {
   const dir = mkdtempSync(join(tmpdir(), 'edgesignals-minimal-'));
   try {
     writeFileSync(join(dir, 'go.mod'), 'module minimal\n\ngo 1.21\n');
