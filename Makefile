@@ -70,7 +70,7 @@ test-web: web web/test/testmodule.wasm web/node_modules/.package-lock.json | /us
 	$(call header,tier 5/6: the npm package in Node and headless Chromium (node --test))
 	cd web && node --test test/
 
-test-edge: worker $(WORKERD)
+test-edge: worker $(WORKERD) | /usr/bin/chromium
 	$(call header,tier 6/6: the example Worker in workerd (node --test))
 	cd worker && node --test test/*.test.js
 
