@@ -54,7 +54,7 @@ func (p *Pipeline) errorResponse(req *Request, err error) *response {
 	if body == nil {
 		body = map[string]string{"error": http.StatusText(status)}
 	}
-	out := &response{header: req.Header, status: status}
+	out := &response{header: req.ResponseHeader, status: status}
 	if err := json.NewEncoder(&out.body).Encode(body); err != nil {
 		p.report(req.Request, err)
 		out.body.Reset()

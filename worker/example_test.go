@@ -19,11 +19,11 @@ func ExamplePipeline() {
 
 	p := worker.New(mux, nil)
 	p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
-		user, ok := strings.CutPrefix(r.Request.Header.Get("Authorization"), "Bearer ")
+		user, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok {
 			return &worker.HTTPError{Status: http.StatusUnauthorized}
 		}
-		r.Request.Header.Set("X-User", user)
+		r.Header.Set("X-User", user)
 		return nil
 	}, "auth")
 

@@ -18,12 +18,13 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // Request is the value a pipeline's middleware receive, one per request.
 type Request struct {
-	// Request is what the handler will serve. A middleware may replace it,
+	// Request is what the handler will serve: r.Header, r.URL, r.Body are
+	// the request's, as on any *http.Request. A middleware may replace it,
 	// typically with Request.WithContext to pass a value on.
 	*http.Request
-	// Header is sent with the response, whether the handler writes it or a
-	// middleware error does.
-	Header http.Header
+	// ResponseHeader is sent with the response, whether the handler writes
+	// it (it starts with these in w.Header()) or a middleware error does.
+	ResponseHeader http.Header
 }
 
 // Result describes a served request to the [Pipeline].Done listeners.
@@ -105,11 +106,11 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithValue(r.Context(), pipelineKey{}, p)
 	ctx, stop := withTimeout(ctx, p.opts.Timeout)
 	defer stop()
-	req := &Request{Request: r.WithContext(ctx), Header: http.Header{}}
+	req := &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}
 
 	// The steps run on their own goroutine so that a timeout can answer
 	// while a step still runs; what that step then writes is dropped.
-	out := &response{header: req.Header}
+	out := &response{header: req.ResponseHeader}
 	finished := make(chan error, 1)
 	p.pending.add()
 	go func(req *Request, out *response) {
@@ -122,7 +123,7 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case <-ctx.Done():
 		// The step still running owns req: answer from fresh values.
 		err = context.Cause(ctx)
-		req = &Request{Request: r.WithContext(ctx), Header: http.Header{}}
+		req = &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}
 	}
 	if err != nil {
 		out = p.errorResponse(req, err)

@@ -74,7 +74,7 @@ func TestMiddlewareRunInOrderThenTheHandler(t *testing.T) {
 	for _, key := range []string{"a", "b", "c"} {
 		p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
 			order = append(order, key)
-			r.Header.Add("X-Steps", key)
+			r.ResponseHeader.Add("X-Steps", key)
 			return nil
 		}, key)
 	}
@@ -86,6 +86,21 @@ func TestMiddlewareRunInOrderThenTheHandler(t *testing.T) {
 	assert.Equal(t, "hello", w.Body.String())
 	assert.Equal(t, []string{"a", "c"}, w.Header().Values("X-Steps"), "middleware headers are sent")
 	assert.Equal(t, "5", w.Header().Get("Content-Length"))
+}
+
+func TestMiddlewareReadTheRequestHeaders(t *testing.T) {
+	// r.Header is the request's, as on any *http.Request: it was the
+	// response's once, and this read "" without a word.
+	p, _ := newPipeline(hello, worker.Options{})
+	var got string
+	p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
+		got = r.Header.Get("Authorization")
+		return nil
+	}, "auth")
+	r := get("/")
+	r.Header.Set("Authorization", "Bearer ada")
+	serve(t, p, r)
+	assert.Equal(t, "Bearer ada", got)
 }
 
 func TestMiddlewareCanReplaceTheRequest(t *testing.T) {
@@ -105,7 +120,7 @@ func TestHTTPErrorBecomesTheResponse(t *testing.T) {
 	handled := false
 	p, log := newPipeline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handled = true }), worker.Options{})
 	p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
-		r.Header.Set("WWW-Authenticate", "Bearer")
+		r.ResponseHeader.Set("WWW-Authenticate", "Bearer")
 		return &worker.HTTPError{Status: http.StatusUnauthorized, Body: map[string]string{"error": "no token"}}
 	}, "auth")
 	after := false
@@ -258,7 +273,7 @@ func TestBodyLimit(t *testing.T) {
 func TestDoneListenersGetTheResult(t *testing.T) {
 	p, _ := newPipeline(hello, worker.Options{})
 	p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
-		r.Header.Set("X-Request-Id", "r1")
+		r.ResponseHeader.Set("X-Request-Id", "r1")
 		// Chromium's coarse clock can make a fast request take 0s: take
 		// long enough for Duration to be measurable on every platform.
 		time.Sleep(2 * time.Millisecond)

@@ -99,7 +99,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // setRequestID gives the request a random id, returned in X-Request-Id.
 func setRequestID(ctx context.Context, r *worker.Request) error {
-	r.Header.Set("X-Request-Id", strconv.FormatUint(rand.Uint64(), 36))
+	r.ResponseHeader.Set("X-Request-Id", strconv.FormatUint(rand.Uint64(), 36))
 	return nil
 }
 
@@ -108,7 +108,7 @@ func authenticate(token func(context.Context) string) func(context.Context, *wor
 		if !strings.HasPrefix(r.URL.Path, "/api/") {
 			return nil
 		}
-		got, ok := strings.CutPrefix(r.Request.Header.Get("Authorization"), "Bearer ")
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if want := token(ctx); want == "" || !ok || got != want {
 			return &worker.HTTPError{Status: http.StatusUnauthorized,
 				Body: map[string]string{"error": "missing or wrong bearer token"}}
@@ -134,7 +134,7 @@ func (l *rateLimiter) allow(ctx context.Context, r *worker.Request) error {
 	if !strings.HasPrefix(r.URL.Path, "/api/") {
 		return nil
 	}
-	client := r.Request.Header.Get("X-Client-Id")
+	client := r.Header.Get("X-Client-Id")
 	if client == "" {
 		client = r.RemoteAddr
 	}
@@ -144,7 +144,7 @@ func (l *rateLimiter) allow(ctx context.Context, r *worker.Request) error {
 		l.start, l.counts = now, map[string]int{}
 	}
 	if l.counts[client] >= l.limit {
-		r.Header.Set("Retry-After", strconv.Itoa(int(l.window/time.Second)))
+		r.ResponseHeader.Set("Retry-After", strconv.Itoa(int(l.window/time.Second)))
 		return &worker.HTTPError{Status: http.StatusTooManyRequests,
 			Body: map[string]string{"error": "rate limit exceeded", "client": client}}
 	}
