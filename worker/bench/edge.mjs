@@ -34,7 +34,7 @@ function wrk(url, { threads, connections }) {
   const text = execFileSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], {
     encoding: 'utf8',
   });
-  const p50 = text.match(/^\s+50%\s+([\d.]+)(us|ms|s)$/m);
+  const p50 = text.match(/^\s+50%\s+([\d.]+)(us|ms|s)\s*$/m); // wrk pads "1.14s "
   const rps = text.match(/^Requests\/sec:\s+([\d.]+)/m);
   if (!p50 || !rps) throw new Error(`unexpected wrk output:\n${text}`);
   const errors = [/Non-2xx or 3xx responses: (\d+)/, /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/]
