@@ -6,10 +6,7 @@ import (
 	"errors"
 	"log"
 	"net/http"
-	"runtime"
 	"strconv"
-
-	"github.com/edgesignals/edgesignals/signals"
 )
 
 // HTTPError is an error that becomes the response: a middleware returns one
@@ -35,13 +32,17 @@ func (e *HTTPError) Error() string {
 func (e *HTTPError) Unwrap() error { return e.Err }
 
 // errorResponse turns the error that ended a pipeline into its response,
-// as ServeHTTP documents.
+// as ServeHTTP documents. The response carries req's ResponseHeader.
 func (p *Pipeline) errorResponse(req *Request, err error) *response {
 	status, body := http.StatusInternalServerError, any(nil)
 	var httpErr *HTTPError
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &httpErr):
+		if httpErr.Status < 400 || httpErr.Status > 599 {
+			err = &unsendableError{msg: "an HTTPError's Status must be 4xx or 5xx, not " + strconv.Itoa(httpErr.Status), err: err}
+			break
+		}
 		status, body = httpErr.Status, httpErr.Body
 	case errors.Is(err, context.DeadlineExceeded):
 		status = http.StatusGatewayTimeout
@@ -54,7 +55,13 @@ func (p *Pipeline) errorResponse(req *Request, err error) *response {
 	if body == nil {
 		body = map[string]string{"error": http.StatusText(status)}
 	}
-	out := &response{header: req.ResponseHeader, status: status}
+	// A copy: past the deadline, run may still be copying it for the handler.
+	header := req.ResponseHeader.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	out := newResponse(header, -1)
+	out.status = status
 	if err := json.NewEncoder(&out.body).Encode(body); err != nil {
 		p.report(req.Request, err)
 		out.body.Reset()
@@ -62,6 +69,7 @@ func (p *Pipeline) errorResponse(req *Request, err error) *response {
 		out.status = http.StatusInternalServerError
 	}
 	out.header.Set("Content-Type", "application/json")
+	out.header.Del("Content-Length")
 	return out
 }
 
@@ -71,11 +79,4 @@ func (p *Pipeline) report(r *http.Request, err error) {
 		return
 	}
 	log.Printf("worker: %s %s: %v", r.Method, r.URL.Path, err)
-}
-
-// panicError records a recovered panic the way the signals package does
-// for its listeners, so that errors.As finds one type for both.
-func panicError(key string, v any) error {
-	stack := make([]byte, 4096)
-	return &signals.PanicError{Key: key, Value: v, Stack: stack[:runtime.Stack(stack, false)]}
 }

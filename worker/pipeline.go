@@ -1,12 +1,11 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"log"
 	"net/http"
-	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/edgesignals/edgesignals/signals"
@@ -44,10 +43,20 @@ type Options struct {
 	// MaxBodyBytes is the largest request body served; a larger one gets 413.
 	// Zero means DefaultMaxBodyBytes, below zero no limit.
 	MaxBodyBytes int64
+	// MaxResponseBytes is the largest response body a handler may write.
+	// Responses are buffered before they are sent (in a Worker, in the Go
+	// runtime's memory, which never shrinks): past it the handler's Write
+	// fails and the response is a 500. Zero means DefaultMaxResponseBytes,
+	// below zero no limit.
+	MaxResponseBytes int64
 	// OnError receives the errors that became a 5xx response, for logging:
 	// the response itself says no more than its status. Nil means log.Printf.
 	OnError func(r *http.Request, err error)
 }
+
+// DefaultMaxResponseBytes is the response body limit of a [Pipeline] whose
+// [Options].MaxResponseBytes is zero.
+const DefaultMaxResponseBytes = 16 << 20
 
 // Pipeline serves HTTP requests: its middleware run in order, then its
 // handler writes the response. It is an [http.Handler], so it also runs
@@ -65,7 +74,10 @@ type Pipeline struct {
 	// errors and panics go to the signal's OnError (logged by default).
 	Done *signals.AsyncSignal[Result]
 
-	handler http.Handler
+	// handler is the last step, with the key "handler": a signal of its own
+	// so that its panics become the same *signals.PanicError as the
+	// middleware's.
+	handler *signals.SyncSignal[*exchange]
 	opts    Options
 	pending tracker // requests being served and WaitUntil tasks
 }
@@ -76,13 +88,19 @@ func New(h http.Handler, opts *Options) *Pipeline {
 	p := &Pipeline{
 		Middleware: signals.NewSync[*Request](),
 		Done:       &signals.AsyncSignal[Result]{},
-		handler:    h,
+		handler:    signals.NewSync[*exchange](),
 	}
+	p.handler.AddListener(func(ctx context.Context, x *exchange) {
+		h.ServeHTTP(x.out, x.req.Request)
+	}, "handler")
 	if opts != nil {
 		p.opts = *opts
 	}
 	if p.opts.MaxBodyBytes == 0 {
 		p.opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if p.opts.MaxResponseBytes == 0 {
+		p.opts.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	return p
 }
@@ -90,15 +108,42 @@ func New(h http.Handler, opts *Options) *Pipeline {
 // ServeHTTP runs the middleware and then the handler, and writes what they
 // produce to w. The first middleware error, a timeout or a panic writes
 // a JSON error response instead, and nothing the handler wrote is sent:
-//   - an error wrapping an [*HTTPError]: its status and body;
+//   - an error wrapping an [*HTTPError]: its status and body (a Status that
+//     is not 4xx or 5xx is a mistake: 500);
 //   - [context.DeadlineExceeded], or the pipeline's Timeout passing: 504;
-//   - a body larger than MaxBodyBytes ([*http.MaxBytesError]): 413;
-//   - a panic, or any other error: 500, with no detail (OnError gets it).
+//   - a body larger than MaxBodyBytes ([*http.MaxBytesError]): 413, once
+//     the middleware have run (they may answer first, say 401);
+//   - a panic, or any other error: 500, with no detail (OnError gets it);
+//   - a response that cannot be sent as written: 500 too (a status
+//     outside 200-599, a body past MaxResponseBytes or shorter than the
+//     Content-Length the handler declared).
 //
-// The request's context carries what [WaitUntil] needs. ServeHTTP returns
-// once the response is written; Done listeners and WaitUntil tasks may still
-// be running, see [Pipeline.Wait].
+// The headers the middleware put in [Request].ResponseHeader are on every
+// response once the middleware have all run, and on a middleware's own
+// error. A handler that sets no Content-Type gets the one net/http would
+// sniff ([http.DetectContentType]). The request's context carries what
+// [WaitUntil] needs. ServeHTTP returns once the response is written; Done
+// listeners and WaitUntil tasks may still be running, see [Pipeline.Wait].
 func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.pending.add()
+	defer p.pending.done()
+	out, done := p.serve(r)
+	out.writeTo(w)
+	done()
+}
+
+// exchange is one request going through the pipeline.
+type exchange struct {
+	req *Request
+	out *response // what the handler writes
+	// stepped is set once every middleware has returned: from then on
+	// req is the pipeline's to read, even while the handler still runs.
+	stepped atomic.Bool
+}
+
+// serve runs the pipeline for r and returns the finished response to send,
+// and done, which emits Done once the response is on its way.
+func (p *Pipeline) serve(r *http.Request) (out *response, done func()) {
 	start := time.Now()
 	p.pending.add()
 	defer p.pending.done()
@@ -106,53 +151,71 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithValue(r.Context(), pipelineKey{}, p)
 	ctx, stop := withTimeout(ctx, p.opts.Timeout)
 	defer stop()
-	req := &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}
+	x := &exchange{req: &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}}
 
 	// The steps run on their own goroutine so that a timeout can answer
 	// while a step still runs; what that step then writes is dropped.
-	out := &response{header: req.ResponseHeader}
 	finished := make(chan error, 1)
 	p.pending.add()
-	go func(req *Request, out *response) {
+	go func() {
 		defer p.pending.done()
-		finished <- p.run(ctx, req, out)
-	}(req, out)
+		finished <- p.run(ctx, x)
+	}()
+	req := x.req
 	var err error
 	select {
 	case err = <-finished:
+		out = x.out
 	case <-ctx.Done():
-		// The step still running owns req: answer from fresh values.
 		err = context.Cause(ctx)
-		req = &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}
+		if !x.stepped.Load() { // a middleware still runs and owns req
+			req = &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}
+		}
 	}
 	if err != nil {
 		out = p.errorResponse(req, err)
 	}
-	out.writeTo(w)
+	out.finish()
 
 	result := Result{Request: req.Request, Status: out.status, Header: out.header, Duration: time.Since(start), Err: err}
-	p.Done.Emit(context.WithoutCancel(ctx), result)
+	return out, func() { p.Done.Emit(context.WithoutCancel(ctx), result) }
 }
 
 // run is the pipeline proper: body limit, middleware, handler.
-func (p *Pipeline) run(ctx context.Context, req *Request, out *response) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = panicError("handler", v)
-		}
-	}()
-	if limit := p.opts.MaxBodyBytes; limit > 0 && req.Body != nil {
-		if req.ContentLength > limit {
-			return &http.MaxBytesError{Limit: limit}
-		}
-		req.Body = http.MaxBytesReader(out, req.Body, limit)
+func (p *Pipeline) run(ctx context.Context, x *exchange) error {
+	req := x.req
+	limit := p.opts.MaxBodyBytes
+	tooLarge := limit > 0 && req.Body != nil && req.ContentLength > limit
+	switch {
+	case tooLarge: // known too large: fail the reads, answer 413 after the middleware
+		req.Body = tooLargeBody{limit}
+	case limit > 0 && req.Body != nil:
+		req.Body = http.MaxBytesReader(nil, req.Body, limit)
 	}
 	if err := p.Middleware.TryEmit(ctx, req); err != nil {
 		return err
 	}
-	p.handler.ServeHTTP(out, req.Request)
-	return nil
+	x.stepped.Store(true)
+	if tooLarge {
+		return &http.MaxBytesError{Limit: limit}
+	}
+	header := req.ResponseHeader.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	x.out = newResponse(header, p.opts.MaxResponseBytes)
+	if err := p.handler.TryEmit(ctx, x); err != nil {
+		return err
+	}
+	return x.out.check(req.Method)
 }
+
+// tooLargeBody is the body of a request whose declared length is over the
+// limit: reading it fails as reading past http.MaxBytesReader's limit does.
+type tooLargeBody struct{ limit int64 }
+
+func (b tooLargeBody) Read([]byte) (int, error) { return 0, &http.MaxBytesError{Limit: b.limit} }
+func (b tooLargeBody) Close() error             { return nil }
 
 // Wait blocks until every request the pipeline is serving, every Done
 // listener and every [WaitUntil] task of its requests has returned, or ctx
@@ -241,37 +304,4 @@ func WaitUntil(ctx context.Context, task func(ctx context.Context)) {
 		}()
 		task(context.WithoutCancel(ctx))
 	}()
-}
-
-// response is the buffered response a pipeline writes before sending it.
-type response struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *response) Header() http.Header { return r.header }
-
-func (r *response) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-
-func (r *response) Write(b []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return r.body.Write(b)
-}
-
-func (r *response) writeTo(w http.ResponseWriter) {
-	r.WriteHeader(http.StatusOK)
-	h := w.Header()
-	for k, v := range r.header {
-		h[k] = v
-	}
-	if h.Get("Content-Length") == "" {
-		h.Set("Content-Length", strconv.Itoa(r.body.Len()))
-	}
-	w.WriteHeader(r.status)
-	w.Write(r.body.Bytes())
 }

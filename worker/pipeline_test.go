@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -326,4 +327,83 @@ func TestWaitUntil(t *testing.T) {
 	// Outside a pipeline's request, the task simply runs.
 	worker.WaitUntil(context.Background(), func(context.Context) { finished <- "alone" })
 	assert.Equal(t, "alone", <-finished)
+}
+
+func TestHTTPErrorWithAStatusThatIsNoErrorIs500(t *testing.T) {
+	// It used to answer with its status, 200 included, and the error body.
+	for _, status := range []int{0, 200, 302, 399, 600, 999} {
+		p, log := newPipeline(hello, worker.Options{})
+		p.Middleware.AddListenerWithErr(func(context.Context, *worker.Request) error {
+			return &worker.HTTPError{Status: status, Body: map[string]string{"error": "teapot"}}
+		}, "odd")
+		w := serve(t, p, get("/"))
+		assert.Equal(t, http.StatusInternalServerError, w.Code, "status %d", status)
+		assert.Equal(t, map[string]any{"error": "Internal Server Error"}, jsonBody(t, w))
+		require.Len(t, log.all(), 1, "status %d", status)
+		var httpErr *worker.HTTPError
+		assert.ErrorAs(t, log.all()[0], &httpErr)
+		assert.ErrorContains(t, log.all()[0], "must be 4xx or 5xx, not "+strconv.Itoa(status))
+	}
+}
+
+func TestMiddlewareHeadersStayOnErrorResponses(t *testing.T) {
+	// newIDPipeline's middleware sets X-Request-Id; its handler h.
+	newIDPipeline := func(h http.Handler, opts worker.Options) (*worker.Pipeline, *errorLog) {
+		p, log := newPipeline(h, opts)
+		p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
+			r.ResponseHeader.Set("X-Request-Id", "r1")
+			return nil
+		}, "request-id")
+		return p, log
+	}
+	t.Run("a declared body over the limit: 413 after the middleware", func(t *testing.T) {
+		p, _ := newIDPipeline(hello, worker.Options{MaxBodyBytes: 10})
+		w := serve(t, p, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", 11))))
+		assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+		assert.Equal(t, "r1", w.Header().Get("X-Request-Id"))
+	})
+	t.Run("a handler past the deadline: 504", func(t *testing.T) {
+		release := make(chan struct{})
+		defer close(release)
+		p, _ := newIDPipeline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			<-release
+		}), worker.Options{Timeout: 20 * time.Millisecond})
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, get("/"))
+		assert.Equal(t, http.StatusGatewayTimeout, w.Code)
+		assert.Equal(t, "r1", w.Header().Get("X-Request-Id"))
+	})
+	t.Run("a panicking handler: 500 without the handler's own headers", func(t *testing.T) {
+		p, _ := newIDPipeline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Set-Cookie", "session=half-done")
+			panic("boom")
+		}), worker.Options{})
+		w := serve(t, p, get("/"))
+		assert.Equal(t, http.StatusInternalServerError, w.Code)
+		assert.Equal(t, "r1", w.Header().Get("X-Request-Id"))
+		assert.Empty(t, w.Header().Values("Set-Cookie"), "what the handler set before panicking is sent")
+	})
+	t.Run("a response that cannot be sent: 500", func(t *testing.T) {
+		p, _ := newIDPipeline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(999)
+		}), worker.Options{})
+		w := serve(t, p, get("/"))
+		assert.Equal(t, http.StatusInternalServerError, w.Code)
+		assert.Equal(t, "r1", w.Header().Get("X-Request-Id"))
+	})
+	t.Run("the handler starts from them", func(t *testing.T) {
+		p, _ := newIDPipeline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, w.Header().Get("X-Request-Id"))
+		}), worker.Options{})
+		assert.Equal(t, "r1", serve(t, p, get("/")).Body.String())
+	})
+}
+
+func TestAMiddlewareAnswersBeforeTheBodyLimit(t *testing.T) {
+	p, _ := newPipeline(hello, worker.Options{MaxBodyBytes: 10})
+	p.Middleware.AddListenerWithErr(func(context.Context, *worker.Request) error {
+		return &worker.HTTPError{Status: http.StatusUnauthorized}
+	}, "auth")
+	w := serve(t, p, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", 11))))
+	assert.Equal(t, http.StatusUnauthorized, w.Code)
 }

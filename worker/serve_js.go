@@ -65,13 +65,17 @@ func workerBuffer(size int32) uint32 {
 // once all its work is over, WaitUntil tasks included.
 func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.CancelCauseFunc, err error) {
 	defer cancel(context.Canceled)
-	out := &response{header: http.Header{}}
+	var out *response
 	if err != nil {
+		out = newResponse(http.Header{}, -1)
 		out.status = http.StatusBadRequest
 		out.header.Set("Content-Type", "text/plain; charset=utf-8")
 		out.body.WriteString("bad request: " + err.Error() + "\n")
+		out.finish()
 	} else {
-		p.ServeHTTP(out, r)
+		var done func()
+		out, done = p.serve(r)
+		done()
 	}
 	var msg bytes.Buffer
 	for name, values := range out.header {
