@@ -80,6 +80,9 @@ type Pipeline struct {
 	handler *signals.SyncSignal[*exchange]
 	opts    Options
 	pending tracker // requests being served and WaitUntil tasks
+	// onStepped, if set, sees each request once its middleware have all
+	// returned (in a Worker, Serve keeps their headers for the glue).
+	onStepped func(*Request)
 }
 
 // New returns a pipeline with no middleware that serves requests with h.
@@ -196,6 +199,9 @@ func (p *Pipeline) run(ctx context.Context, x *exchange) error {
 		return err
 	}
 	x.stepped.Store(true)
+	if p.onStepped != nil {
+		p.onStepped(req)
+	}
 	if tooLarge {
 		return &http.MaxBytesError{Limit: limit}
 	}

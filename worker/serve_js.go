@@ -7,9 +7,7 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/url"
 	"runtime"
-	"strings"
 	"syscall/js"
 	"time"
 	"unsafe"
@@ -29,8 +27,14 @@ func Serve(p *Pipeline) {
 	respond := binding.Get("respond")
 	binding.Set("maxBodyBytes", p.opts.MaxBodyBytes)
 	binding.Set("timeout", p.opts.Timeout.Milliseconds())
+	binding.Set("crash", uintptr(unsafe.Pointer(&crash)))
+	p.onStepped = func(req *Request) {
+		crashHead = appendResponseHead(crashHead[:0], req.ResponseHeader)
+		crash = [2]uint32{uint32(uintptr(unsafe.Pointer(unsafe.SliceData(crashHead)))), uint32(len(crashHead))}
+	}
 	// These live as long as the Go program: never released.
 	binding.Set("serve", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		crash[1] = 0
 		var r *http.Request
 		var err error
 		r, expire, err = newRequest(buf[:args[0].Int()], args[1].Int(), args[2].Int(), p.opts.Timeout)
@@ -47,8 +51,8 @@ func Serve(p *Pipeline) {
 }
 
 // The request crosses from js/worker.mjs in Go's memory, not as JavaScript
-// values: each value crossing costs a call and a finalizer. buf holds
-// "METHOD\nURL\n", then "name\nvalue\n" per header, then the body.
+// values: each value crossing costs a call and a finalizer. buf holds the
+// request head, as parseRequestHead reads it, then the body.
 var buf = make([]byte, 4<<10) // grown by worker_buffer
 
 //go:wasmexport worker_buffer
@@ -59,9 +63,18 @@ func workerBuffer(size int32) uint32 {
 	return uint32(uintptr(unsafe.Pointer(&buf[0])))
 }
 
+// crash tells js/worker.mjs where to find the header fields of the 500 it
+// sends if the Go program dies while serving a request: the address and
+// length of crashHead, which holds the middleware's ResponseHeader once
+// they have all run (length 0 until then).
+var (
+	crash     [2]uint32
+	crashHead []byte
+)
+
 // serve serves one request and reports to js/worker.mjs: respond(ptr, head
-// length, body length, status, finished) with "name\nvalue\n" lines and the
-// body at ptr, then, unless finished was true, respond() with no arguments
+// length, body length, status, finished) with the response head and body
+// at ptr, then, unless finished was true, respond() with no arguments
 // once all its work is over, WaitUntil tasks included.
 func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.CancelCauseFunc, err error) {
 	defer cancel(context.Canceled)
@@ -77,15 +90,9 @@ func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.Cancel
 		out, done = p.serve(r)
 		done()
 	}
-	var msg bytes.Buffer
-	for name, values := range out.header {
-		for _, v := range values {
-			msg.WriteString(name + "\n" + v + "\n")
-		}
-	}
-	head := msg.Len()
-	msg.Write(out.body.Bytes())
-	b := msg.Bytes()
+	b := appendResponseHead(make([]byte, 0, 256+out.body.Len()), out.header)
+	head := len(b)
+	b = append(b, out.body.Bytes()...)
 	// Done listeners and WaitUntil tasks that need no JavaScript finish
 	// before Go returns to JavaScript anyway: let them run now, so that one
 	// call can hand over the response and say the work is over.
@@ -99,25 +106,23 @@ func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.Cancel
 	}
 }
 
-// newRequest reads a request from what js/worker.mjs wrote to buf: head
-// bytes of method, URL and header lines, then body bytes (-1: no body).
-// length is the body's length, or its declared length when it was too
-// large to read.
+// newRequest reads a request from what js/worker.mjs wrote to buf: the
+// request head, then body bytes (-1: no body). length is the body's
+// length, or its declared length when it was too large to read.
 func newRequest(b []byte, body, length int, timeout time.Duration) (*http.Request, context.CancelCauseFunc, error) {
-	head := string(b[:len(b)-max(body, 0)])
-	method, rest, _ := strings.Cut(head, "\n")
-	rawURL, rest, _ := strings.Cut(rest, "\n")
-	u, err := url.Parse(rawURL)
+	if body > len(b) {
+		return nil, func(error) {}, errBadHead
+	}
+	method, u, header, err := parseRequestHead(b[:len(b)-max(body, 0)])
 	if err != nil {
 		return nil, func(error) {}, err
 	}
-	header := http.Header{}
-	for rest != "" {
-		var name, value string
-		name, rest, _ = strings.Cut(rest, "\n")
-		value, rest, _ = strings.Cut(rest, "\n")
-		header[http.CanonicalHeaderKey(name)] = append(header[http.CanonicalHeaderKey(name)], value)
+	// As net/http's server: the Host header becomes Request.Host.
+	host := u.Host
+	if h := header.Get("Host"); h != "" {
+		host = h
 	}
+	delete(header, "Host")
 	r := &http.Request{
 		Method:        method,
 		URL:           u,
@@ -127,7 +132,7 @@ func newRequest(b []byte, body, length int, timeout time.Duration) (*http.Reques
 		Header:        header,
 		Body:          http.NoBody,
 		ContentLength: int64(length),
-		Host:          u.Host,
+		Host:          host,
 		RemoteAddr:    header.Get("Cf-Connecting-Ip"),
 		RequestURI:    u.RequestURI(),
 	}

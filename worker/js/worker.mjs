@@ -71,28 +71,40 @@ class Runtime {
           if (ptr === undefined) return end();
           clearTimeout(timer);
           const memory = new Uint8Array(this.exports.mem.buffer, ptr, headLength + bodyLength);
-          const head = utf8.decoder.decode(memory.subarray(0, headLength));
-          resolve(toResponse(status, head, bodyLength ? memory.slice(headLength) : null));
+          resolve(toResponse(status, memory.subarray(0, headLength), bodyLength ? memory.slice(headLength) : null));
           if (finished) end();
         },
-        // The Go program exited (a panic nobody recovered): answer 500.
+        // The Go program exited (a panic nobody recovered): answer 500,
+        // with the middleware's headers if they had all run.
         fail: () => {
-          resolve(errorResponse(500));
+          const { crash } = this.context.binding; // set by worker.Serve
+          const [ptr, length] = crash === undefined ? [0, 0] : new Uint32Array(this.exports.mem.buffer, crash, 2);
+          resolve(errorResponse(500, new Uint8Array(this.exports.mem.buffer, ptr, length)));
           end();
         },
       };
     });
-    // Go reads the request from its memory: "METHOD\nURL\n", header lines
-    // "name\nvalue\n", then the body.
-    let head = request.method + "\n" + request.url + "\n";
-    for (const [name, value] of request.headers) head += name + "\n" + value + "\n";
+    // Go reads the request from its memory as length-prefixed fields (see
+    // worker/frame.go): method, URL, each header's name and value; then the
+    // body.
+    const fields = [request.method, request.url];
+    for (const [name, value] of request.headers) fields.push(name, value);
     try {
-      const room = head.length * 3 + (body?.byteLength ?? 0); // UTF-8 takes up to 3 bytes a unit
+      let room = body?.byteLength ?? 0;
+      for (const field of fields) room += 4 + field.length * 3; // UTF-8 takes up to 3 bytes a unit
       const ptr = this.exports.worker_buffer(room);
       const memory = new Uint8Array(this.exports.mem.buffer, ptr, room);
-      const { written } = utf8.encoder.encodeInto(head, memory);
-      if (body) memory.set(body, written);
-      this.context.binding.serve(written + (body?.byteLength ?? 0), body ? body.byteLength : -1, length);
+      let at = 0;
+      for (const field of fields) {
+        const { written } = utf8.encoder.encodeInto(field, memory.subarray(at + 4));
+        memory[at] = written;
+        memory[at + 1] = written >>> 8;
+        memory[at + 2] = written >>> 16;
+        memory[at + 3] = written >>> 24;
+        at += 4 + written;
+      }
+      if (body) memory.set(body, at);
+      this.context.binding.serve(at + (body?.byteLength ?? 0), body ? body.byteLength : -1, length);
     } catch {
       this.request?.fail(); // the Go program had exited
     }
@@ -124,17 +136,49 @@ function ownGlobal(go, context) {
   });
 }
 
+// Builds the Response from what Go wrote: the head's length-prefixed header
+// fields (see worker/frame.go) and the body. Go sends only statuses and
+// header fields a Response takes; should one still throw, the client gets
+// a 500 rather than Go an exception in its call.
 function toResponse(status, head, body) {
-  const headers = new Headers();
-  const lines = head.split("\n");
-  for (let i = 0; i + 1 < lines.length; i += 2) headers.append(lines[i], lines[i + 1]);
-  const empty = status === 204 || status === 205 || status === 304;
-  return new Response(empty ? null : body, { status, headers });
+  try {
+    const headers = new Headers();
+    const fields = readFields(head);
+    for (let i = 0; i + 1 < fields.length; i += 2) headers.append(fields[i], fields[i + 1]);
+    const empty = status === 204 || status === 205 || status === 304;
+    return new Response(empty ? null : body, { status, headers });
+  } catch (error) {
+    console.error("worker: a response from Go that workerd refused:", error);
+    return errorResponse(500);
+  }
 }
 
-function errorResponse(status) {
+// The fields of a head Go wrote: 4 bytes of length (little-endian), then
+// that many bytes of UTF-8.
+function readFields(head) {
+  const fields = [];
+  for (let at = 0; at + 4 <= head.length; ) {
+    const length = (head[at] | (head[at + 1] << 8) | (head[at + 2] << 16) | (head[at + 3] << 24)) >>> 0;
+    fields.push(utf8.decoder.decode(head.subarray(at + 4, at + 4 + length)));
+    at += 4 + length;
+  }
+  return fields;
+}
+
+// A JSON error response; head, if given, holds header fields to send with
+// it (the middleware's, see worker/serve_js.go).
+function errorResponse(status, head) {
   const text = { 400: "Bad Request", 500: "Internal Server Error" }[status];
-  return Response.json({ error: text }, { status });
+  const response = Response.json({ error: text }, { status });
+  try {
+    const fields = head ? readFields(head) : [];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (!/^content-(type|length)$/i.test(fields[i])) response.headers.append(fields[i], fields[i + 1]);
+    }
+  } catch (error) {
+    console.error("worker: header fields from Go that workerd refused:", error);
+  }
+  return response;
 }
 
 // Reads the body up to limit bytes. A larger body is not read: the length
