@@ -48,8 +48,10 @@ test-native:
 	go vet ./...
 	cd bench && go vet ./...
 	go test -race ./... $(TESTFLAGS)
-	@# The core's fuzz target, beyond its seed corpus, for a bounded time.
+	@# The fuzz targets of the core and of the worker's framing, beyond
+	@# their seed corpus, for a bounded time.
 	go test -run '^$$' -fuzz '^FuzzSyncSignal$$' -fuzztime 15s ./signals/
+	go test -run '^$$' -fuzz '^FuzzFraming$$' -fuzztime 15s ./worker/
 
 test-js:
 	$(call header,tier 2/6: js/wasm in Node)
@@ -70,7 +72,10 @@ test-web: web web/test/testmodule.wasm web/node_modules/.package-lock.json | /us
 	$(call header,tier 5/6: the npm package in Node and headless Chromium (node --test))
 	cd web && node --test test/
 
-test-edge: worker $(WORKERD) | /usr/bin/chromium
+# The Worker of the hostile-handler tests (worker/internal/hostileworker).
+HOSTILE_WORKER := worker/test/build/hostile/config.capnp
+
+test-edge: worker $(HOSTILE_WORKER) $(WORKERD) | /usr/bin/chromium
 	$(call header,tier 6/6: the example Worker in workerd (node --test))
 	cd worker && node --test test/*.test.js
 
@@ -129,6 +134,11 @@ $(WORKER_STATIC)/.stamp: worker/example/static.mjs $(WEB_WASM) web/src/wasm_exec
 $(WORKER_BUILD)/config.capnp: $(WORKER_GO) $(wildcard worker/cmd/edgeworker/*.go worker/js/*) \
 		worker/example/.dev.vars $(WORKER_STATIC)/.stamp
 	go run $(EDGEWORKER) build $(EDGEWORKER_FLAGS)
+
+# The Worker of the hostile-handler tests, built as users build theirs:
+# worker/test/hostile-handler.test.js serves its folder.
+$(HOSTILE_WORKER): $(WORKER_GO) $(wildcard worker/cmd/edgeworker/*.go worker/js/* worker/internal/hostileworker/*.go)
+	go run $(EDGEWORKER) build -o $(@D) -name hostile ./worker/internal/hostileworker
 
 # workerd, as package-lock.json pins it; the same stamp as for web/.
 $(WORKERD): worker/node_modules/.package-lock.json

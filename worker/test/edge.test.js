@@ -169,9 +169,9 @@ test('invalid input: 400 with the rejected field', async () => {
 
 test('a body over the limit: 413', async () => {
   const big = JSON.stringify({ ...ORDER, item: 'x'.repeat(70_000) });
-  assert.deepEqual(await json(await call('/api/orders', { method: 'POST', body: big }), 413), {
-    error: 'Request Entity Too Large',
-  });
+  const response = await call('/api/orders', { method: 'POST', body: big });
+  assert.deepEqual(await json(response, 413), { error: 'Request Entity Too Large' });
+  assert.match(response.headers.get('x-request-id') ?? '', /^[0-9a-z]+$/, 'the middleware\'s header is on the 413');
   // A body without a declared length: see hostile.test.js.
 });
 
@@ -190,6 +190,7 @@ test('past the pipeline timeout: 504, and the next request is served', async () 
   const response = await call('/debug/slow');
   const took = performance.now() - start;
   assert.deepEqual(await json(response, 504), { error: 'Gateway Timeout' });
+  assert.match(response.headers.get('x-request-id') ?? '', /^[0-9a-z]+$/, 'the middleware\'s header is on the 504');
   assert.ok(took >= 450 && took < 3000, `504 after ${took} ms, the timeout is 500 ms`);
   assert.equal((await call('/health')).status, 200);
 });
@@ -205,6 +206,7 @@ test('a panicking route: 500 without detail, and the next request is served', as
 test('a crashed Go runtime: 500, and the next request gets a new one', async () => {
   const response = await call('/debug/crash');
   assert.deepEqual(await json(response, 500), { error: 'Internal Server Error' });
+  assert.match(response.headers.get('x-request-id') ?? '', /^[0-9a-z]+$/, 'the middleware\'s header is on the 500');
   for (let i = 0; i < 3; i++) assert.equal((await call('/health')).status, 200);
 });
 
