@@ -5,20 +5,26 @@
 //
 // Built for GOOS=js by the edgeworker command it runs in workerd (make dev)
 // or on Cloudflare (npx wrangler deploy); built natively it serves the same
-// pipeline on 127.0.0.1:8787 without the demo page.
+// pipeline on 127.0.0.1:8787 without the demo page, its variables
+// (API_TOKEN, EDGESIGNALS_DEV) taken from the environment.
 //
 // Routes: GET /health; with a bearer token, POST /api/orders, GET /api/stats
-// and GET /api/log; and some that show failure handling: GET /debug/panic
-// (in the handler, or ?in=middleware), GET /debug/crash (a panic that ends
-// the Go program), GET /debug/slow (waits past the pipeline's timeout) and
-// GET /debug/fail-later (a side effect that panics after the response).
+// and GET /api/log. In local development only (the EDGESIGNALS_DEV
+// variable is "1": .dev.vars sets it for local workerd, the wrangler.toml
+// that edgeworker writes does not), some that show failure handling: GET /debug/panic (in the handler,
+// or ?in=middleware), GET /debug/crash (a panic that ends the Go program),
+// GET /debug/slow (waits past the pipeline's timeout) and GET
+// /debug/fail-later (a side effect that panics after the response).
 package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,9 +37,14 @@ import (
 // Timeout is the pipeline's deadline; /debug/slow runs into it.
 const timeout = 500 * time.Millisecond
 
-// newPipeline builds the Worker's pipeline; token returns the API token
-// for a request (a Worker variable or secret).
-func newPipeline(token func(context.Context) string) *worker.Pipeline {
+// DevVariable is the Worker variable that turns local development on: the
+// /debug/ routes, and clients naming themselves for the rate limit.
+const devVariable = "EDGESIGNALS_DEV"
+
+// newPipeline builds the Worker's pipeline; getenv returns a Worker
+// variable or secret (API_TOKEN, EDGESIGNALS_DEV) for a request.
+func newPipeline(getenv func(ctx context.Context, name string) string) *worker.Pipeline {
+	dev := func(ctx context.Context) bool { return getenv(ctx, devVariable) == "1" }
 	mux := http.NewServeMux()
 	// The demo page is a static file of the Worker (make worker puts it there).
 	mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
@@ -50,6 +61,29 @@ func newPipeline(token func(context.Context) string) *worker.Pipeline {
 			"purges":   purgeLog.entries(),
 		})
 	})
+	mux.Handle("/debug/", devOnly(dev, debugRoutes()))
+
+	limiter := &rateLimiter{limit: 20, window: 10 * time.Second, dev: dev, counts: map[string]int{}}
+	p := worker.New(mux, &worker.Options{Timeout: timeout, MaxBodyBytes: 64 << 10})
+	p.Middleware.AddListenerWithErr(setRequestID, "request-id")
+	p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
+		if r.URL.Path == "/debug/panic" && r.URL.Query().Get("in") == "middleware" && dev(ctx) {
+			panic("the debug middleware panics, as asked")
+		}
+		return nil
+	}, "debug")
+	p.Middleware.AddListenerWithErr(authenticate(func(ctx context.Context) string { return getenv(ctx, "API_TOKEN") }), "auth")
+	p.Middleware.AddListenerWithErr(limiter.allow, "rate-limit")
+	p.Middleware.AddListenerWithErr(validateOrder, "validate")
+	p.Done.AddListener(requestLog.record, "request-log")
+	p.Done.AddListener(stats.count, "analytics")
+	return p
+}
+
+// debugRoutes are the routes that fail on purpose, to show the failure
+// handling: never deployed (see devOnly).
+func debugRoutes() http.Handler {
+	mux := http.NewServeMux()
 	mux.HandleFunc("GET /debug/panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("the /debug/panic route panics, as asked")
 	})
@@ -72,21 +106,19 @@ func newPipeline(token func(context.Context) string) *worker.Pipeline {
 	mux.HandleFunc("GET /debug/slow", func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // the pipeline answers 504 meanwhile
 	})
+	return mux
+}
 
-	p := worker.New(mux, &worker.Options{Timeout: timeout, MaxBodyBytes: 64 << 10})
-	p.Middleware.AddListenerWithErr(setRequestID, "request-id")
-	p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
-		if r.URL.Path == "/debug/panic" && r.URL.Query().Get("in") == "middleware" {
-			panic("the debug middleware panics, as asked")
+// devOnly serves h in local development only, and answers 404 elsewhere,
+// as for any path the Worker does not have.
+func devOnly(dev func(context.Context) bool, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !dev(r.Context()) {
+			http.NotFound(w, r)
+			return
 		}
-		return nil
-	}, "debug")
-	p.Middleware.AddListenerWithErr(authenticate(token), "auth")
-	p.Middleware.AddListenerWithErr(limiter.allow, "rate-limit")
-	p.Middleware.AddListenerWithErr(validateOrder, "validate")
-	p.Done.AddListener(requestLog.record, "request-log")
-	p.Done.AddListener(stats.count, "analytics")
-	return p
+		h.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -109,12 +141,19 @@ func authenticate(token func(context.Context) string) func(context.Context, *wor
 			return nil
 		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if want := token(ctx); want == "" || !ok || got != want {
+		if want := token(ctx); want == "" || !ok || !sameToken(got, want) {
 			return &worker.HTTPError{Status: http.StatusUnauthorized,
 				Body: map[string]string{"error": "missing or wrong bearer token"}}
 		}
 		return nil
 	}
+}
+
+// sameToken compares tokens in constant time: hashed first, so that not
+// even their lengths show in how long the comparison takes.
+func sameToken(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
 // rateLimiter allows each client a number of /api requests per window. Its
@@ -124,20 +163,16 @@ type rateLimiter struct {
 	mu     sync.Mutex
 	limit  int
 	window time.Duration
+	dev    func(context.Context) bool
 	start  time.Time
 	counts map[string]int
 }
-
-var limiter = &rateLimiter{limit: 20, window: 10 * time.Second, counts: map[string]int{}}
 
 func (l *rateLimiter) allow(ctx context.Context, r *worker.Request) error {
 	if !strings.HasPrefix(r.URL.Path, "/api/") {
 		return nil
 	}
-	client := r.Header.Get("X-Client-Id")
-	if client == "" {
-		client = r.RemoteAddr
-	}
+	client := l.client(ctx, r)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now := time.Now(); now.Sub(l.start) >= l.window {
@@ -150,6 +185,26 @@ func (l *rateLimiter) allow(ctx context.Context, r *worker.Request) error {
 	}
 	l.counts[client]++
 	return nil
+}
+
+// client names the client a request counts against. In local development
+// a client may name itself with an X-Client-Id header: local workerd knows
+// no client address, so without it every local client would share one
+// count. Elsewhere it is the client's address: on Cloudflare the
+// Cf-Connecting-Ip header, which Cloudflare sets (worker.Serve makes it
+// RemoteAddr), natively the connection's. Requests with neither share the
+// count of "unknown".
+func (l *rateLimiter) client(ctx context.Context, r *worker.Request) string {
+	if id := r.Header.Get("X-Client-Id"); id != "" && l.dev(ctx) {
+		return id
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	if r.RemoteAddr != "" {
+		return r.RemoteAddr
+	}
+	return "unknown"
 }
 
 // Order is what POST /api/orders takes.

@@ -10,9 +10,9 @@ import (
 )
 
 func main() {
-	worker.Serve(newPipeline(func(ctx context.Context) string {
-		if token := worker.Env(ctx).Get("API_TOKEN"); token.Type() == js.TypeString {
-			return token.String()
+	worker.Serve(newPipeline(func(ctx context.Context, name string) string {
+		if v := worker.Env(ctx).Get(name); v.Type() == js.TypeString {
+			return v.String()
 		}
 		return ""
 	}))

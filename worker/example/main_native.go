@@ -10,5 +10,5 @@ import (
 )
 
 func main() {
-	worker.Serve(newPipeline(func(context.Context) string { return os.Getenv("API_TOKEN") }))
+	worker.Serve(newPipeline(func(_ context.Context, name string) string { return os.Getenv(name) }))
 }

@@ -13,5 +13,5 @@ import (
 // github.com/syumai/workers, which starts a Go program for every request:
 // the edge benchmark compares the two.
 func main() {
-	workers.Serve(newPipeline(func(context.Context) string { return cloudflare.Getenv("API_TOKEN") }))
+	workers.Serve(newPipeline(func(_ context.Context, name string) string { return cloudflare.Getenv(name) }))
 }

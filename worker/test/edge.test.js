@@ -175,6 +175,15 @@ test('a body over the limit: 413', async () => {
   // A body without a declared length: see hostile.test.js.
 });
 
+test('the deployment config does not turn on the local-development routes', () => {
+  // Here (.dev.vars sets EDGESIGNALS_DEV for local workerd) /debug/ answers: see the tests
+  // below. A deployment reads its variables from the wrangler.toml edgeworker wrote.
+  const config = readFileSync(new URL('../example/build/config.capnp', import.meta.url), 'utf8');
+  assert.match(config, /name = "EDGESIGNALS_DEV", text = "1"/);
+  const toml = readFileSync(new URL('../example/build/wrangler.toml', import.meta.url), 'utf8');
+  assert.doesNotMatch(toml, /EDGESIGNALS_DEV/);
+});
+
 test('per-client rate limit: 429 with Retry-After, other clients unaffected', async () => {
   const statuses = [];
   for (let i = 0; i < 21; i++) statuses.push((await call('/api/stats', { client: 'greedy' })).status);
