@@ -179,17 +179,3 @@ var alreadyDone = func() context.Context {
 	cancel()
 	return ctx
 }()
-
-type envKey struct{}
-
-// Env returns the env object (bindings, variables and secrets) of the
-// Worker request whose context ctx is, or undefined outside one. It stays
-// valid in the request's Done listeners and WaitUntil tasks.
-func Env(ctx context.Context) js.Value {
-	if ctx.Value(envKey{}) == nil {
-		return js.Undefined()
-	}
-	// js/worker.mjs sets it for each request, and a Go program serves one
-	// request at a time, from its start to the end of its WaitUntil tasks.
-	return js.Global().Get("context").Get("env")
-}
