@@ -72,8 +72,10 @@ test-web: web web/test/testmodule.wasm web/node_modules/.package-lock.json | /us
 	$(call header,tier 5/6: the npm package in Node and headless Chromium (node --test))
 	cd web && node --test test/
 
-# The Worker of the hostile-handler tests (worker/internal/hostileworker).
+# The Worker of the hostile-handler tests (worker/internal/hostileworker), and
+# workerd: set before the rule, as make expands prerequisites where it reads them.
 HOSTILE_WORKER := worker/test/build/hostile/config.capnp
+WORKERD := worker/node_modules/.bin/workerd
 
 test-edge: worker $(HOSTILE_WORKER) $(WORKERD) | /usr/bin/chromium
 	$(call header,tier 6/6: the example Worker in workerd (node --test))
@@ -119,7 +121,6 @@ $(BIN)/headless-shell: Makefile | /usr/bin/chromium
 # static files with the demo page and the npm package's files.
 WORKER_BUILD := worker/example/build
 WORKER_STATIC := worker/example/static
-WORKERD := worker/node_modules/.bin/workerd
 EDGEWORKER := ./worker/cmd/edgeworker
 EDGEWORKER_FLAGS := -o $(WORKER_BUILD) -static $(WORKER_STATIC) -name edgesignals-example ./worker/example
 
