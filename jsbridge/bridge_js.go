@@ -438,12 +438,16 @@ func connect() {
 		panic("jsbridge: Serve: load this module with the edgesignals package's load()")
 	}
 	js.Global().Delete(hostGlobal)
-	// hello lets JavaScript check Go's protocol (and report a mismatch as
-	// load()'s error); Go checks JavaScript's, in case JavaScript cannot.
+	// hello lets JavaScript check Go's protocol and Go version (and report a
+	// mismatch as load()'s error); Go checks JavaScript's, in case
+	// JavaScript cannot.
 	if host.Get("hello").Type() != js.TypeFunction {
 		panic("jsbridge: the edgesignals package that loaded this module is too old for it: it has no bridge protocol " + strconv.Itoa(protocol))
 	}
 	theirs := host.Call("hello", protocol, runtime.Version(), esExchange())
+	if theirs.Type() == js.TypeString { // JavaScript refuses this module, and says why
+		panic("jsbridge: " + theirs.String())
+	}
 	if theirs.Type() != js.TypeNumber || theirs.Int() != protocol {
 		panic("jsbridge: the edgesignals package speaks bridge protocol " + js.Global().Call("String", theirs).String() +
 			", this module protocol " + strconv.Itoa(protocol) + ": build the module against the jsbridge of the package's version")

@@ -16,13 +16,16 @@ const MIME = {
 };
 
 /**
- * Serves web/ on 127.0.0.1, plus the given pages (path -> HTML).
+ * Serves web/ on 127.0.0.1, plus the given pages (path -> HTML, or
+ * {type, body} for other content).
  * @returns {Promise<{ server: import('node:http').Server, origin: string }>}
  */
 export async function serveWeb({ port = 0, pages = {} } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (pages[path]) return send(res, 200, MIME['.html'], pages[path]);
+    const page = pages[path];
+    if (typeof page === 'string') return send(res, 200, MIME['.html'], page);
+    if (page) return send(res, 200, page.type, page.body);
     const file = WEB + path.replace(/^\/+/, '').replaceAll('/', sep) + (path.endsWith('/') ? 'index.html' : '');
     if (!file.startsWith(WEB) || path.includes('..') || !MIME[extname(file)]) return send(res, 404, 'text/plain', 'not found');
     try {

@@ -4,6 +4,7 @@
 // module's numeric exports, with payloads written into Go's memory.
 
 import { Writer } from './wire.js';
+import { WASM_EXEC_GO } from './wasm_exec_go.js';
 import { Guard, NOT_ABORTABLE, isThenable, onAbort, tryEmitOptions } from './signal.js';
 
 // The version of the contract with jsbridge (bridge_js.go's protocol): the
@@ -51,9 +52,11 @@ export class Host {
   /**
    * @param {WebAssembly.Instance} instance
    * @param {{ run(instance): Promise<void>, _resume(): void, exited: boolean }} go the wasm_exec.js Go that runs instance
+   * @param {string} [where] names the module in errors
    */
-  constructor(instance, go) {
+  constructor(instance, go, where = 'the module') {
     this.go = go;
+    this.where = where;
     this.instance = instance;
     this.exports = instance.exports;
     this.writer = new Writer();
@@ -61,7 +64,8 @@ export class Host {
     this.goListeners = new Map(); // signal name -> [{id, key}] that Go asked for
     this.exported = new Map(); // name -> GoSignal
     this.error = null;
-    this.refusal = null; // why hello() refused Go, if it did
+    this.refusal = null; // why this side refused the Go module, if it did
+    this.greeted = false; // Go said hello
     this.staged = undefined;
     this.started = new Promise((resolve) => { this.resolveStarted = resolve; });
     // Go runs inside go._resume too (its timers, its js.FuncOf callbacks):
@@ -91,17 +95,25 @@ export class Host {
   // --- called by Go ---
 
   /**
-   * Go's first call: its protocol and Go version, and where its exchange
-   * block is. Returns this side's protocol, which Go checks too.
+   * Go's first call: its protocol, its Go version and where its exchange
+   * block is. Returns this side's protocol, which Go checks too; or, if this
+   * side refuses the module, why, which stops Go (load() rejects with it).
    */
   hello(protocol, goVersion, exchange) {
     this.#exchange = exchange;
-    this.goVersion = goVersion;
+    const release = (version) => /^go(\d+\.\d+)/.exec(version)?.[1];
     if (protocol !== PROTOCOL) {
-      this.refusal = new Error(`edgesignals: the Go module speaks bridge protocol ${protocol}, this package ` +
-        `protocol ${PROTOCOL}: build the module with the jsbridge of this package's version`);
+      this.refusal = new Error(`edgesignals: ${this.where} speaks bridge protocol ${protocol}, this package ` +
+        `protocol ${PROTOCOL}: build it with the jsbridge of this package's version`);
+    } else if (release(goVersion) !== undefined && release(goVersion) !== release(WASM_EXEC_GO)) {
+      // wasm_exec.js is the other half of Go's runtime: its imports and
+      // their memory layout change between releases.
+      this.refusal = new Error(`edgesignals: ${this.where} was built by ${goVersion}, but this package's wasm_exec.js ` +
+        `comes from ${WASM_EXEC_GO}: build it with Go ${release(WASM_EXEC_GO)} ` +
+        `(for example GOTOOLCHAIN=${WASM_EXEC_GO} GOOS=js GOARCH=wasm go build)`);
     }
-    return PROTOCOL;
+    this.greeted = true;
+    return this.refusal ? this.refusal.message : PROTOCOL;
   }
 
   listen(name, id, key) {
@@ -136,6 +148,10 @@ export class Host {
   }
 
   ready() {
+    if (!this.greeted) {
+      this.refusal = new Error(`edgesignals: ${this.where} was built with a jsbridge older than bridge protocol ` +
+        `${PROTOCOL}: build it with the jsbridge of this package's version`);
+    }
     this.resolveStarted();
   }
 

@@ -41,8 +41,7 @@
       const { load, Signal, GoSignal, GoError } = await module;
       // For instanceof checks and new Signal(): handy once the module is here.
       Object.assign(globalThis.EdgeSignals, { Signal, GoSignal, GoError });
-      if (typeof source === 'string') source = new URL(source, document.baseURI);
-      return load(source);
+      return load(source); // a string is resolved against the page, as fetch() resolves it
     },
   };
 })();

@@ -76,5 +76,11 @@ export interface EdgeSignals {
   tryEmit(name: string, payload: unknown, options?: TryEmitOptions): Promise<void>;
 }
 
-/** Loads edgesignals.wasm (by default the one next to this file) and starts its Go program. */
+/**
+ * Loads a Go module built with `GOOS=js GOARCH=wasm` whose main calls `jsbridge.Serve()`, and starts it; by
+ * default edgesignals.wasm next to this file. A string is a URL or a path, resolved as `fetch()` resolves it in a
+ * page (against the document's base URL) and against the current directory in Node (`load('./app.wasm')`); a
+ * response served as `application/wasm` is compiled while it downloads. Rejects with a clear error if the module
+ * was built by another Go release than this package's wasm_exec.js, or with another bridge protocol.
+ */
 export declare function load(source?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<EdgeSignals>;

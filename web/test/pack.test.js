@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,6 +27,16 @@ test('npm pack, npm install into a clean folder, import edgesignals', () => {
     `);
     const out = JSON.parse(execFileSync('node', ['main.js'], { cwd: dir, encoding: 'utf8' }));
     assert.deepEqual(out, { keys: ['go:validate', 'js:seen'], seen: ['tea'], error: 'order: choose an item' });
+
+    // A Go module of the user's own, next to their code: a path is taken
+    // from the current directory, not from the package's folder.
+    copyFileSync(new URL('./testmodule.wasm', import.meta.url), join(dir, 'app.wasm'));
+    writeFileSync(join(dir, 'app.js'), `
+      import { load } from 'edgesignals';
+      const app = await load('./app.wasm');
+      console.log(JSON.stringify(app.signal('go.sum').keys()));
+    `);
+    assert.deepEqual(JSON.parse(execFileSync('node', ['app.js'], { cwd: dir, encoding: 'utf8' })), ['adder']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@
 // Chromium: Debian's chromium, driven by playwright-core over a static server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,13 +40,41 @@ const BUNDLE_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <script type="module">${BUNDLE.outputFiles[0].text.replaceAll('</script', '<\\/script')}</script></head><body></body></html>`;
 
+// A page under /test/ that loads modules by relative URL, counting the
+// compiles that streamed: against the page, testmodule.wasm is
+// web/test/testmodule.wasm (served as application/wasm); octet.wasm is the
+// same bytes served as application/octet-stream, which cannot stream.
+const LOAD_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script type="module">
+  const streaming = WebAssembly.compileStreaming;
+  window.streamed = 0;
+  WebAssembly.compileStreaming = (...args) => { window.streamed++; return streaming(...args); };
+  const { load } = await import('/src/index.js');
+  const streamedModule = await load('testmodule.wasm');
+  const afterFirst = window.streamed;
+  const bufferedModule = await load('octet.wasm');
+  const missing = await load('nope.wasm').catch((e) => e.message);
+  window.outcome = {
+    keys: [streamedModule.signal('go.sum').keys(), bufferedModule.signal('go.sum').keys()],
+    streamed: [afterFirst, window.streamed],
+    missing,
+  };
+</script></head><body></body></html>`;
+
 let server;
 let origin;
 let browser;
 
 before(async () => {
   ({ server, origin } = await serveWeb({
-    pages: { '/script-build.html': SCRIPT_PAGE, '/blank.html': BLANK_PAGE, '/bundle.html': BUNDLE_PAGE },
+    pages: {
+      '/script-build.html': SCRIPT_PAGE,
+      '/blank.html': BLANK_PAGE,
+      '/bundle.html': BUNDLE_PAGE,
+      '/test/load.html': LOAD_PAGE,
+      '/test/octet.wasm': { type: 'application/octet-stream', body: readFileSync(new URL('./testmodule.wasm', import.meta.url)) },
+    },
   }));
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -61,8 +90,9 @@ after(async () => {
 });
 
 // Runs fn with a fresh page. Console errors, uncaught exceptions and failed
-// requests fail the test, and any failure quotes everything the page logged.
-async function withPage(fn) {
+// requests fail the test, but for 404s of the paths in expect404; any failure
+// quotes everything the page logged.
+async function withPage(fn, { expect404 = [] } = {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(5000);
@@ -74,12 +104,17 @@ async function withPage(fn) {
   };
   page.on('console', (m) => {
     const line = `console.${m.type()}: ${m.text()}`;
-    if (m.type() === 'error') problem(line);
+    const expectedLoad = expect404.some((path) => m.location().url === `${origin}${path}`);
+    if (m.type() === 'error' && !expectedLoad) problem(line);
     else logged.push(line);
   });
   page.on('pageerror', (e) => problem(`uncaught: ${e.stack ?? e}`));
   page.on('requestfailed', (r) => problem(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => r.status() >= 400 && problem(`HTTP ${r.status()}: ${r.url()}`));
+  const expected = (r) => r.status() === 404 && expect404.includes(new URL(r.url()).pathname);
+  page.on('response', (r) => {
+    if (expected(r)) logged.push(`HTTP 404 (expected): ${r.url()}`);
+    else if (r.status() >= 400) problem(`HTTP ${r.status()}: ${r.url()}`);
+  });
   try {
     await fn(page);
     assert.deepEqual(problems, [], 'the page reported problems');
@@ -215,4 +250,17 @@ test('an app bundled by esbuild for the browser imports the package by name', { 
       keys: ['go:validate'],
     });
   });
+});
+
+test('load() resolves a string against the page, and compiles while downloading when served as application/wasm', { timeout: 20000 }, async () => {
+  await withPage(async (page) => {
+    await page.goto(`${origin}/test/load.html`);
+    await page.waitForFunction(() => window.outcome !== undefined);
+    const outcome = await page.evaluate(() => window.outcome);
+    assert.deepEqual(outcome, {
+      keys: [['adder'], ['adder']],
+      streamed: [1, 1], // testmodule.wasm streamed; octet.wasm, of another type, was compiled from its bytes
+      missing: `edgesignals: fetching ${origin}/test/nope.wasm failed: 404`,
+    });
+  }, { expect404: ['/test/nope.wasm'] });
 });

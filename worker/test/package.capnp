@@ -14,6 +14,7 @@ const package :Workerd.Worker = (
     (name = "src/bridge.js", esModule = embed "../../web/src/bridge.js"),
     (name = "src/wire.js", esModule = embed "../../web/src/wire.js"),
     (name = "src/wasm_exec.js", esModule = embed "../../web/src/wasm_exec.js"),
+    (name = "src/wasm_exec_go.js", esModule = embed "../../web/src/wasm_exec_go.js"),
     (name = "src/edgesignals.wasm", wasm = embed "../../web/src/edgesignals.wasm"),
   ],
   compatibilityDate = "2026-11-01",
