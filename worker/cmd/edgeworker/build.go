@@ -38,6 +38,9 @@ func build(opts *options) (*pkg, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkOut(opts, p); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(opts.out, 0o755); err != nil {
 		return nil, err
 	}
@@ -90,6 +93,38 @@ func build(opts *options) (*pkg, error) {
 	}
 	log.Printf("built %s into %s (app.wasm %s, %d static files)", opts.pkg, opts.out, size, len(assets))
 	return p, nil
+}
+
+// checkOut refuses a Worker folder that holds files of the user's: every
+// build rewrites it, and replaces its public/.
+func checkOut(opts *options, p *pkg) error {
+	out, err := filepath.Abs(opts.out)
+	if err != nil {
+		return err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if out == cwd || out == p.Dir {
+		return fmt.Errorf("-o %s: the Worker folder must be one of its own, which every build rewrites, not the current or the package's folder", opts.out)
+	}
+	if opts.static != "" {
+		static, err := filepath.Abs(opts.static)
+		if err != nil {
+			return err
+		}
+		if inside(static, out) || inside(out, static) {
+			return fmt.Errorf("-o %s: the Worker folder and the -static folder %s must not hold one another: every build replaces %s", opts.out, opts.static, filepath.Join(opts.out, "public"))
+		}
+	}
+	return nil
+}
+
+// inside reports whether path is dir or a path under it.
+func inside(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // load asks go list about pattern, as built for js/wasm, and checks that it

@@ -175,3 +175,24 @@ func TestWorkerdVersionIsThePinnedOne(t *testing.T) {
 	require.NoError(t, json.Unmarshal(data, &pkg))
 	assert.Equal(t, workerdVersion, pkg.DevDependencies["workerd"])
 }
+
+// The Worker folder is rewritten at every build: it must not hold the
+// user's own files.
+func TestBuildRefusesAWorkerFolderThatHoldsYourFiles(t *testing.T) {
+	dir := t.TempDir()
+	static := filepath.Join(dir, "public")
+	require.NoError(t, os.MkdirAll(static, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(static, "index.html"), []byte("mine"), 0o644))
+	for _, opts := range []*options{
+		{pkg: "./testdata/aliased", out: "./testdata/aliased"}, // the package's folder
+		{pkg: "./testdata/aliased", out: "."},                  // the current folder
+		{pkg: "./testdata/aliased", out: dir, static: static},  // public/ would be replaced
+		{pkg: "./testdata/aliased", out: static, static: static},
+	} {
+		_, err := build(opts)
+		assert.ErrorContains(t, err, "-o "+opts.out, "%+v", opts)
+	}
+	body, err := os.ReadFile(filepath.Join(static, "index.html"))
+	require.NoError(t, err)
+	assert.Equal(t, "mine", string(body))
+}
