@@ -41,6 +41,12 @@ func Serve(p *Pipeline) {
 		go serve(p, respond, r, expire, err)
 		return nil
 	}))
+	// js/worker.mjs calls refused before a request, with the requests it
+	// refused since the last one (see ErrOverloaded).
+	binding.Set("refused", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		refusedFromJS(p, args[0])
+		return nil
+	}))
 	// js/worker.mjs calls expire when the pipeline's Timeout has passed.
 	binding.Set("expire", js.FuncOf(func(js.Value, []js.Value) any {
 		expire(context.DeadlineExceeded)

@@ -14,9 +14,6 @@
 // `context` that syumai/workers' bindings read.
 import "./wasm_exec.js";
 
-// The most idle runtimes kept per isolate; more may run at once.
-const MAX_IDLE = 4;
-
 const utf8 = { encoder: new TextEncoder(), decoder: new TextDecoder() };
 
 class Runtime {
@@ -47,28 +44,29 @@ class Runtime {
   }
 
   // Serves one request; returns its Response as a promise, and `done`,
-  // which settles when the request's work is over, WaitUntil tasks included.
+  // which settles when the request's work is over, WaitUntil tasks
+  // included, or is null when that work ended before serve returned.
   serve(request, env, ctx, body, length) {
     this.context.env = env;
     this.context.ctx = ctx;
     let finish;
-    const done = new Promise((resolve) => (finish = resolve));
-    // The pipeline's Timeout, kept here rather than as a Go timer (see
-    // withTimeout in worker/timeout.go).
-    const { timeout } = this.context.binding;
-    const timer = timeout > 0 ? setTimeout(() => this.context.binding.expire(), timeout) : undefined;
+    let over = false;
+    let timer;
     const response = new Promise((resolve) => {
       const end = () => {
         clearTimeout(timer);
         this.request = undefined;
-        finish();
+        over = true;
+        finish?.();
       };
       this.request = {
         // respond(ptr, headLength, bodyLength, status, finished) sends the
         // response Go wrote to its memory; respond() or finished says the
         // request's work is over.
+        answered: false,
         respond: (ptr, headLength, bodyLength, status, finished) => {
           if (ptr === undefined) return end();
+          this.request.answered = true;
           clearTimeout(timer);
           const memory = new Uint8Array(this.exports.mem.buffer, ptr, headLength + bodyLength);
           resolve(toResponse(status, memory.subarray(0, headLength), bodyLength ? memory.slice(headLength) : null));
@@ -108,7 +106,32 @@ class Runtime {
     } catch {
       this.request?.fail(); // the Go program had exited
     }
-    return { response, done };
+    // Go runs until all its goroutines wait: most requests are answered and
+    // over by now, and need neither a timer nor a promise.
+    if (over) return { response, done: null };
+    // The pipeline's Timeout, kept here rather than as a Go timer (see
+    // withTimeout in worker/timeout.go). Time does not pass in a Worker
+    // while it computes, so the deadline still counts from the request.
+    const { timeout } = this.context.binding;
+    if (timeout > 0 && this.request?.answered === false) {
+      timer = setTimeout(() => this.context.binding.expire(), timeout);
+    }
+    return { response, done: new Promise((resolve) => (finish = resolve)) };
+  }
+
+  // The bytes of its linear memory, which never shrinks.
+  get memory() {
+    return this.exports.mem.buffer.byteLength;
+  }
+
+  // Tells the Go program of requests the pool refused: reports of
+  // { method, url, headers, waitedMs, retryAfter, reason }.
+  refused(reports) {
+    try {
+      this.context.binding.refused(reports);
+    } catch (error) {
+      console.error("worker: the Go program was not told of refused requests:", error);
+    }
   }
 
   // Whether the runtime can serve another request. wasm_exec.js keeps the
@@ -203,33 +226,256 @@ async function readBody(request, limit) {
   return { body, length };
 }
 
+// The Go runtimes of an isolate share its memory: 128 MB on Cloudflare,
+// JavaScript's heap and the compiled module included. GO_POOL, a JSON
+// variable of the Worker (an object, or a string holding one), bounds them:
+//   memoryMB        the linear memory all runtimes together may hold;
+//   queue           how many requests may wait for a runtime beyond that;
+//   queueTimeoutMs  how long one may wait.
+// A request that finds the queue full, or waits longer, gets 503 with
+// Retry-After, and the Go program hears of it (worker.ErrOverloaded).
+const POOL_DEFAULTS = { memoryMB: 64, queue: 64, queueTimeoutMs: 5000 };
+
+// Idle runtimes beyond the most requests served at once during the last
+// two to four minutes are released.
+const PEAK_WINDOW_MS = 2 * 60 * 1000;
+
+// The most refused requests kept for the Go program to hear of; more at
+// once are only counted, in the log.
+const MAX_REPORTS = 64;
+
+function poolOptions(setting) {
+  const options = typeof setting === "string" ? JSON.parse(setting) : (setting ?? {});
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError("GO_POOL must be a JSON object");
+  }
+  for (const [name, value] of Object.entries(options)) {
+    if (!Object.hasOwn(POOL_DEFAULTS, name)) throw new TypeError(`GO_POOL: unknown setting "${name}"`);
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      throw new TypeError(`GO_POOL: ${name} must be a number >= 0`);
+    }
+  }
+  return { ...POOL_DEFAULTS, ...options };
+}
+
+// What a waiting request is woken with when it may start a runtime itself.
+const START = Symbol("start");
+
+// Pool keeps an isolate's Go runtimes within its memory budget. Each runtime
+// serves one request at a time; requests beyond the budget wait in arrival
+// order. A runtime freed at the end of one request is handed to the first
+// waiting one: Workers runs the hand-over in the waiting request's own
+// context, which its queue timer keeps alive.
+class Pool {
+  constructor(module, options) {
+    this.module = module;
+    this.options = options;
+    this.live = new Set(); // every started runtime, idle or serving
+    this.idle = []; // ready to serve, the most recently used last
+    this.starting = 0; // runtimes being started
+    this.runtimeBytes = 0; // the largest linear memory a runtime of this pool had
+    this.queue = []; // waiting requests, oldest first
+    this.reports = []; // refused requests the Go program has not heard of
+    this.unreported = 0;
+    this.serving = 0; // requests that hold a runtime, or are starting one
+    this.peaks = [0, 0]; // the most served at once: the window before, this one
+    this.windowStart = 0;
+  }
+
+  // The linear memory of every runtime, counting those being started.
+  get bytes() {
+    let bytes = this.starting * this.runtimeBytes;
+    for (const rt of this.live) bytes += rt.memory;
+    return bytes;
+  }
+
+  get budget() {
+    return this.options.memoryMB * 1024 * 1024;
+  }
+
+  // Whether one more runtime fits. There is always room for one, whatever
+  // the budget.
+  get roomForOne() {
+    return this.live.size + this.starting === 0 || this.bytes + this.runtimeBytes <= this.budget;
+  }
+
+  // Resolves with a runtime that serves this request alone, or with
+  // undefined when the request is refused: the queue was full, or it waited
+  // past queueTimeoutMs.
+  async acquire(request, env, ctx) {
+    const rt = this.idle.pop();
+    if (rt !== undefined) {
+      this.#serving(+1);
+      return rt;
+    }
+    if (this.queue.length === 0 && this.roomForOne) {
+      this.#serving(+1);
+      this.starting++;
+      return this.#start(env, ctx);
+    }
+    if (this.queue.length >= this.options.queue) return this.#refuse(request, 0, "the queue was full");
+    const since = Date.now();
+    let timer;
+    const turn = await new Promise((resolve) => {
+      const entry = { resolve };
+      // Keeps the request's context, where the hand-over runs, alive should
+      // the client go away meanwhile.
+      ctx.waitUntil(new Promise((settled) => (entry.settled = settled)));
+      timer = setTimeout(() => {
+        const at = this.queue.indexOf(entry);
+        if (at >= 0) this.queue.splice(at, 1);
+        entry.settled();
+        resolve(undefined);
+      }, this.options.queueTimeoutMs);
+      this.queue.push(entry);
+    });
+    clearTimeout(timer); // here: a timer belongs to its request's context
+    if (turn === undefined) return this.#refuse(request, Date.now() - since, "it waited too long for a Go runtime");
+    return turn === START ? this.#start(env, ctx) : turn;
+  }
+
+  // Takes rt back once the work of its request is over: to the first waiting
+  // request, to the idle list, or away when it cannot serve again, the pool
+  // is over budget, or more runtimes would idle than recent traffic needed.
+  release(rt) {
+    this.#serving(-1);
+    this.runtimeBytes = Math.max(this.runtimeBytes, rt.memory);
+    if (!rt.reusable) {
+      this.live.delete(rt);
+    } else if (this.queue.length > 0) {
+      this.#serving(+1);
+      this.#wake(rt);
+      return;
+    } else {
+      this.idle.push(rt);
+    }
+    // The least recently used go first; one runtime may exceed the budget.
+    const needed = Math.max(...this.peaks) - this.serving;
+    while (this.idle.length > needed || (this.idle.length > 0 && this.live.size > 1 && this.bytes > this.budget)) {
+      this.live.delete(this.idle.shift());
+    }
+    this.#wakeToStart();
+  }
+
+  // A runtime that failed to start frees its place.
+  startFailed() {
+    this.#serving(-1);
+    this.#wakeToStart();
+  }
+
+  // Tells the Go program of rt of the requests refused since it was last told.
+  tell(rt) {
+    if (this.reports.length === 0) return;
+    const reports = this.reports;
+    this.reports = [];
+    rt.refused(reports);
+  }
+
+  // The seconds a refused request is told to wait before trying again.
+  get retryAfter() {
+    return Math.max(1, Math.ceil(this.options.queueTimeoutMs / 1000));
+  }
+
+  // What the pool holds now.
+  stats() {
+    return {
+      runtimes: this.live.size,
+      idle: this.idle.length,
+      serving: this.serving,
+      queued: this.queue.length,
+      memoryBytes: this.bytes,
+      runtimeBytes: this.runtimeBytes,
+    };
+  }
+
+  async #start(env, ctx) {
+    let rt;
+    try {
+      rt = await Runtime.start(this.module, env, ctx);
+    } finally {
+      this.starting--;
+    }
+    this.live.add(rt);
+    this.runtimeBytes = Math.max(this.runtimeBytes, rt.memory);
+    return rt;
+  }
+
+  #wake(turn) {
+    const entry = this.queue.shift();
+    entry.resolve(turn);
+    entry.settled();
+  }
+
+  // Lets the first waiting requests start runtimes while they fit.
+  #wakeToStart() {
+    while (this.queue.length > 0 && this.roomForOne) {
+      this.#serving(+1);
+      this.starting++;
+      this.#wake(START);
+    }
+  }
+
+  #refuse(request, waitedMs, reason) {
+    if (this.reports.length < MAX_REPORTS) {
+      const { method, url } = request;
+      this.reports.push({ method, url, headers: [...request.headers], waitedMs, retryAfter: this.retryAfter, reason });
+    } else if (this.unreported++ % 1000 === 0) {
+      console.error(`worker: ${this.unreported} refused requests so far not reported to Go (more than ${MAX_REPORTS} at once)`);
+    }
+    return undefined;
+  }
+
+  // Counts the requests served, and the most at once in this window.
+  #serving(delta) {
+    this.serving += delta;
+    const now = Date.now();
+    if (now - this.windowStart >= PEAK_WINDOW_MS) {
+      this.peaks = [this.peaks[1], this.serving];
+      this.windowStart = now;
+    }
+    this.peaks[1] = Math.max(this.peaks[1], this.serving);
+  }
+}
+
+
 // Returns a fetch handler that serves requests with the Go program of
-// module (an imported WebAssembly.Module).
+// module (an imported WebAssembly.Module), within the memory budget of the
+// Worker's GO_POOL variable (see POOL_DEFAULTS). Its stats() says what the
+// pool holds.
 export function goFetch(module) {
-  const idle = [];
-  return async function fetch(request, env, ctx) {
-    let rt = idle.pop();
+  let pool; // made at the first request, from its env
+  async function fetch(request, env, ctx) {
+    try {
+      pool ??= new Pool(module, poolOptions(env?.GO_POOL));
+    } catch (error) {
+      console.error("worker:", error);
+      return errorResponse(500); // GO_POOL is not valid
+    }
+    let rt;
+    try {
+      rt = await pool.acquire(request, env, ctx);
+    } catch (error) {
+      pool.startFailed();
+      console.error("worker:", error);
+      return errorResponse(500); // the Go program did not start
+    }
     if (rt === undefined) {
-      try {
-        rt = await Runtime.start(module, env, ctx);
-      } catch (error) {
-        console.error("worker:", error);
-        return errorResponse(500); // the Go program did not start
-      }
+      const headers = { "retry-after": String(pool.retryAfter) };
+      return Response.json({ error: "Service Unavailable" }, { status: 503, headers });
     }
     let body;
     try {
       body = await readBody(request, rt.context.binding.maxBodyBytes);
     } catch {
-      if (rt.reusable && idle.length < MAX_IDLE) idle.push(rt);
+      pool.release(rt);
       return errorResponse(400); // the client went away, or sent a broken body
     }
+    pool.tell(rt);
     const { response, done } = rt.serve(request, env, ctx, body.body, body.length);
-    ctx.waitUntil(
-      done.then(() => {
-        if (rt.reusable && idle.length < MAX_IDLE) idle.push(rt);
-      }),
-    );
+    if (done === null) pool.release(rt);
+    else ctx.waitUntil(done.then(() => pool.release(rt)));
     return response;
-  };
+  }
+  fetch.stats = () => pool?.stats();
+  return fetch;
 }

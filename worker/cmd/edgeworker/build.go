@@ -75,13 +75,18 @@ func build(opts *options) (*pkg, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, v := range vars {
+		if v.name == "GO_POOL" {
+			return nil, errors.New(".dev.vars sets GO_POOL: set it with -pool, which wrangler.toml gets too")
+		}
+	}
 	name := opts.name
 	if name == "" {
 		name = workerName(p.ImportPath)
 	}
 	files["assets.mjs"] = assetsModule(assets)
-	files["config.capnp"] = workerdConfig(opts.pkg, assets, vars)
-	files["wrangler.toml"] = wranglerConfig(name)
+	files["config.capnp"] = workerdConfig(opts.pkg, assets, opts.pool, vars)
+	files["wrangler.toml"] = wranglerConfig(name, opts.pool)
 	for file, content := range files {
 		if err := os.WriteFile(filepath.Join(opts.out, file), content, 0o644); err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -47,9 +48,41 @@ func readDevVars(file string) ([]variable, error) {
 
 var bindingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// poolDefaults is GO_POOL as the glue has it when unset (POOL_DEFAULTS in
+// worker/js/worker.mjs).
+var poolDefaults = map[string]float64{"memoryMB": 64, "queue": 64, "queueTimeoutMs": 5000}
+
+// goPool checks a -pool setting and returns it whole, defaults filled in,
+// as the JSON that GO_POOL holds.
+func goPool(setting string) (string, error) {
+	pool := map[string]float64{}
+	for name, value := range poolDefaults {
+		pool[name] = value
+	}
+	if setting != "" {
+		var given map[string]any
+		if err := json.Unmarshal([]byte(setting), &given); err != nil || given == nil {
+			return "", errors.New(`want a JSON object, such as {"memoryMB": 48}`)
+		}
+		for name, value := range given {
+			if _, ok := poolDefaults[name]; !ok {
+				return "", fmt.Errorf("unknown setting %q: want memoryMB, queue or queueTimeoutMs", name)
+			}
+			n, ok := value.(float64)
+			if !ok || n < 0 {
+				return "", fmt.Errorf("%s must be a number >= 0", name)
+			}
+			pool[name] = n
+		}
+	}
+	out, err := json.Marshal(pool) // keys sorted
+	return string(out), err
+}
+
 // workerdConfig is config.capnp: the Worker folder as a workerd service on
-// 127.0.0.1:8787, with the .dev.vars variables as text bindings.
-func workerdConfig(pkg string, assets []asset, vars []variable) []byte {
+// 127.0.0.1:8787, with GO_POOL (pool) as a JSON binding and the .dev.vars
+// variables as text bindings.
+func workerdConfig(pkg string, assets []asset, pool string, vars []variable) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `# Written by edgeworker for %s: the Worker of this folder in local workerd.
 #   workerd serve config.capnp [--socket-addr http=127.0.0.1:PORT]
@@ -73,6 +106,7 @@ const worker :Workerd.Worker = (
 		fmt.Fprintf(&b, "    (name = %s, data = embed %[1]s),\n", capnpString(a.module))
 	}
 	fmt.Fprintf(&b, "  ],\n  compatibilityDate = %q,\n  bindings = [\n", compatibilityDate)
+	fmt.Fprintf(&b, "    (name = \"GO_POOL\", json = %s),\n", capnpString(pool))
 	for _, v := range vars {
 		fmt.Fprintf(&b, "    (name = %s, text = %s),\n", capnpString(v.name), capnpString(v.value))
 	}
@@ -99,8 +133,9 @@ func capnpString(s string) string {
 	return b.String()
 }
 
-// wranglerConfig is wrangler.toml, for npx wrangler deploy from the folder.
-func wranglerConfig(name string) []byte {
+// wranglerConfig is wrangler.toml, for npx wrangler deploy from the folder;
+// pool is GO_POOL's JSON.
+func wranglerConfig(name, pool string) []byte {
 	return fmt.Appendf(nil, `# Written by edgeworker at every build: deploy this folder with
 #   npx wrangler deploy
 # and set secrets with npx wrangler secret put NAME (.dev.vars stays local).
@@ -117,7 +152,11 @@ globs = ["app.wasm"]
 [[rules]]
 type = "Data"
 globs = ["public/**"]
-`, name, compatibilityDate)
+
+# The Go runtimes' memory budget (edgeworker -pool).
+[vars]
+GO_POOL = '%s'
+`, name, compatibilityDate, pool)
 }
 
 // workerName makes a Worker name of an import path's last element.

@@ -6,12 +6,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	glue "github.com/edgesignals/edgesignals/worker/js"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,7 +23,8 @@ import (
 func TestParse(t *testing.T) {
 	opts, err := parse([]string{"dev", "-port", "9000", "-static", "www", "./cmd/api"}, io.Discard)
 	require.NoError(t, err)
-	assert.Equal(t, &options{pkg: "./cmd/api", out: "build", static: "www", port: 9000}, opts)
+	defaults := `{"memoryMB":64,"queue":64,"queueTimeoutMs":5000}`
+	assert.Equal(t, &options{pkg: "./cmd/api", out: "build", static: "www", pool: defaults, port: 9000}, opts)
 
 	opts, err = parse([]string{"build"}, io.Discard)
 	require.NoError(t, err)
@@ -29,10 +34,35 @@ func TestParse(t *testing.T) {
 		{}, {"serve"}, {"build", "a", "b"}, {"dev", "-port", "0"}, {"dev", "-port", "70000"},
 		{"build", "-port", "9000"}, // build serves nothing
 		{"build", "-name", "Not_A_Name"},
+		{"build", "-pool", `{"memoryMB":"lots"}`}, {"build", "-pool", `{"memoryMb":48}`},
+		{"build", "-pool", `{"queue":-1}`}, {"build", "-pool", "[48]"}, {"build", "-pool", "null"},
 	} {
 		_, err := parse(args, io.Discard)
 		assert.Error(t, err, "%q", args)
 	}
+}
+
+func TestPoolSetting(t *testing.T) {
+	opts, err := parse([]string{"build", "-pool", `{"memoryMB": 48}`}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, `{"memoryMB":48,"queue":64,"queueTimeoutMs":5000}`, opts.pool, "the others keep their defaults")
+
+	// The defaults are the glue's own.
+	source, err := fs.ReadFile(glue.Files, "worker.mjs")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`const POOL_DEFAULTS = \{ memoryMB: (\d+), queue: (\d+), queueTimeoutMs: (\d+) \};`).FindSubmatch(source)
+	require.NotNil(t, m, "worker.mjs has no POOL_DEFAULTS")
+	assert.Equal(t, fmt.Sprintf(`{"memoryMB":%s,"queue":%s,"queueTimeoutMs":%s}`, m[1], m[2], m[3]), mustPool(t, ""))
+
+	config := string(workerdConfig("./x", nil, opts.pool, nil))
+	assert.Contains(t, config, `(name = "GO_POOL", json = "{\"memoryMB\":48,\"queue\":64,\"queueTimeoutMs\":5000}"),`)
+	assert.Contains(t, string(wranglerConfig("x", opts.pool)), "[vars]\nGO_POOL = '"+opts.pool+"'\n")
+}
+
+func mustPool(t *testing.T, setting string) string {
+	pool, err := goPool(setting)
+	require.NoError(t, err)
+	return pool
 }
 
 func TestLoadRefusesWhatCannotBeAWorker(t *testing.T) {

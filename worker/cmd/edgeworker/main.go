@@ -28,6 +28,13 @@
 // with Cache-Control: public, max-age=31536000, immutable; the others with
 // no-cache and an ETag.
 //
+// -pool sets GO_POOL, the memory budget of the Worker's Go runtimes (see
+// worker/js/worker.mjs): a JSON object of memoryMB (the linear memory all
+// runtimes of an isolate may hold together), queue (how many requests may
+// wait for a runtime) and queueTimeoutMs (how long one may wait); settings
+// left out keep their defaults, {"memoryMB":64,"queue":64,"queueTimeoutMs":5000}.
+// Both config.capnp and wrangler.toml get it.
+//
 // The variables of .dev.vars in the package's folder (NAME=value lines, as
 // for wrangler) become text bindings in config.capnp, for local development
 // only: wrangler.toml does not get them. Set deployed secrets with
@@ -57,13 +64,14 @@ type options struct {
 	out     string // -o: the Worker folder
 	static  string // -static: the folder of static files, or ""
 	name    string // -name: the Worker's name in wrangler.toml, or "" for the package's
+	pool    string // -pool: GO_POOL, the Go runtimes' memory budget, as JSON
 	port    int    // -port (dev)
 	workerd string // -workerd (dev): the workerd executable, or "" to look for it
 }
 
 const usage = `usage:
-  edgeworker build [-o dir] [-static dir] [-name name] [package]
-  edgeworker dev [-o dir] [-static dir] [-name name] [-port 8787] [-workerd path] [package]
+  edgeworker build [-o dir] [-static dir] [-name name] [-pool json] [package]
+  edgeworker dev [-o dir] [-static dir] [-name name] [-pool json] [-port 8787] [-workerd path] [package]
 
 build writes a Cloudflare Worker folder for a Go main package that calls
 worker.Serve; dev also serves it in local workerd on 127.0.0.1 and rebuilds
@@ -107,6 +115,7 @@ func parse(args []string, output io.Writer) (*options, error) {
 	flags.StringVar(&opts.out, "o", "build", "the Worker `folder` to write")
 	flags.StringVar(&opts.static, "static", "", "a `folder` of static files to serve before Go")
 	flags.StringVar(&opts.name, "name", "", "the Worker's `name` in wrangler.toml (default: the package's last path element)")
+	flags.StringVar(&opts.pool, "pool", "", "the Go runtimes' memory budget, GO_POOL: a `JSON` object of memoryMB, queue, queueTimeoutMs")
 	if args[0] == "dev" {
 		flags.IntVar(&opts.port, "port", 8787, "the `port` to serve on, on 127.0.0.1")
 		flags.StringVar(&opts.workerd, "workerd", "", "the workerd `executable` (default: node_modules/.bin/workerd of the package's folder or a parent, then PATH)")
@@ -125,6 +134,11 @@ func parse(args []string, output io.Writer) (*options, error) {
 	if args[0] == "dev" && (opts.port < 1 || opts.port > 65535) {
 		return nil, fmt.Errorf("-port %d: a port is 1 to 65535", opts.port)
 	}
+	pool, err := goPool(opts.pool)
+	if err != nil {
+		return nil, fmt.Errorf("-pool %s: %w", opts.pool, err)
+	}
+	opts.pool = pool
 	if opts.name != "" && !validName(opts.name) {
 		return nil, fmt.Errorf("-name %q: a Worker's name has lowercase letters, digits and dashes, at most 63, and no dash at either end", opts.name)
 	}
