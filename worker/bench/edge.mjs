@@ -1,20 +1,22 @@
 #!/usr/bin/env node
 // The edge benchmark: the example Worker (pooled Go runtimes), a plain
 // JavaScript Worker doing the same work and the same Go pipeline on syumai's
-// stock glue, served by one workerd, loaded by wrk over loopback. Writes its
-// section between the edge-bench markers of docs/benchmarks.md.
+// stock glue, served by one workerd, loaded by wrk over loopback; the example
+// again with a budget of one Go runtime; and the memory the Go runtimes take
+// with and without their budget. Writes its section between the edge-bench
+// markers of docs/benchmarks.md.
 //
 //   node bench/edge.mjs [--runs 5] [--quick] [--out docs/benchmarks.md]
 //
-// Every run measures all three, so that each ratio pairs figures taken side
+// Every run measures all four, so that each ratio pairs figures taken side
 // by side; the report gives the median of the per-run figures and ratios.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { barChart } from '../../web/bench/chart.js';
-import { startWorkerd } from '../test/workerd.js';
+import { goPool, rssMB, startWorkerd, withGoPool } from '../test/workerd.js';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const BUILD = here('../example/build/');
@@ -29,19 +31,22 @@ const runs = quick ? 1 : Number(args[args.indexOf('--runs') + 1] || 5);
 const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : here('../../docs/benchmarks.md');
 const seconds = quick ? 1 : 2;
 
-/** Runs wrk and returns its p50 latency (ms), requests/s and error count. */
+/** Runs wrk and returns its p50 and p99 latency (ms) and requests/s; throws on failed requests. */
 function wrk(url, { threads, connections }) {
   const text = execFileSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], {
     encoding: 'utf8',
   });
-  const p50 = text.match(/^\s+50%\s+([\d.]+)(us|ms|s)\s*$/m); // wrk pads "1.14s "
+  // wrk pads a latency in seconds ("1.14s ").
+  const latency = (p) => text.match(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm'));
+  const [p50, p99] = [latency(50), latency(99)];
   const rps = text.match(/^Requests\/sec:\s+([\d.]+)/m);
-  if (!p50 || !rps) throw new Error(`unexpected wrk output:\n${text}`);
+  if (!p50 || !p99 || !rps) throw new Error(`unexpected wrk output:\n${text}`);
   const errors = [/Non-2xx or 3xx responses: (\d+)/, /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/]
     .flatMap((re) => (text.match(re) ?? []).slice(1).map(Number))
     .reduce((a, b) => a + b, 0);
   if (errors) throw new Error(`${url}: ${errors} failed requests:\n${text}`);
-  return { p50: Number(p50[1]) * { us: 1e-3, ms: 1, s: 1e3 }[p50[2]], rps: Number(rps[1]) };
+  const ms = (m) => Number(m[1]) * { us: 1e-3, ms: 1, s: 1e3 }[m[2]];
+  return { p50: ms(p50), p99: ms(p99), rps: Number(rps[1]) };
 }
 
 /** Milliseconds from starting workerd to the first 200 from the example's GET /health. */
@@ -53,15 +58,136 @@ async function coldStart() {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const MiB = 1024 * 1024;
+
+/** Samples fn every 10 ms while work runs; resolves with work's result and the largest sample. */
+async function sampling(fn, work) {
+  let peak = await fn();
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      peak = Math.max(peak, await fn());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  try {
+    return { result: await work, peak };
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
+
+// Requests one at a time before the memory sweep.
+const WARM_UP = quick ? 100 : 2000;
+// Concurrencies of the memory sweep: requests in flight at once.
+const IN_FLIGHT = quick ? [1, 4, 16] : [1, 2, 4, 8, 16, 32, 64];
+
+/**
+ * The example under GO_POOL pool (undefined: as built): workerd's resident
+ * memory idle, then while k slow requests (each held 500 ms by the
+ * pipeline's deadline) are in flight, for each k of IN_FLIGHT.
+ */
+async function memorySweep(pool) {
+  const config = pool === undefined ? BUILD + 'config.capnp' : withGoPool(BUILD + 'config.capnp', 'bench-memory', pool);
+  const example = await startWorkerd(config);
+  if (pool !== undefined) rmSync(config);
+  const base = example.urls.http;
+  const get = async (path) => {
+    const response = await fetch(base + path);
+    await response.arrayBuffer();
+    return response.status;
+  };
+  try {
+    // Every route of the example, one at a time, so that V8 has compiled
+    // the code the sweep runs before the idle figure is read.
+    const routes = ['/health', '/nope', '/debug/panic', '/debug/fail-later'];
+    for (let i = 0; i < WARM_UP; i++) await get(routes[i % routes.length]);
+    await get('/debug/slow');
+    const idle = rssMB(example.child.pid);
+    const rows = [];
+    for (const k of IN_FLIGHT) {
+      const work = Promise.all(Array.from({ length: k }, () => get('/debug/slow')));
+      const { result, peak } = await sampling(() => rssMB(example.child.pid), work);
+      if (result.some((status) => status !== 504)) throw new Error(`/debug/slow x ${k}: ${result}`);
+      rows.push({ k, grewMB: peak - idle });
+    }
+    return { idle, rows };
+  } finally {
+    await example.stop();
+  }
+}
+
+/**
+ * What the pool holds, from the example's glue and Go program run in Node
+ * (linear memory is the Go program's, wherever it runs): a runtime's linear
+ * memory at start and after WARM_UP requests, and how many runtimes the
+ * default budget keeps for 64 slow requests at once.
+ */
+async function poolInNode() {
+  const { goFetch } = await import(pathToFileURL(BUILD + 'worker.mjs'));
+  const go = goFetch(new WebAssembly.Module(readFileSync(BUILD + 'app.wasm')));
+  const env = { GO_POOL: JSON.stringify(budget) };
+  const ctx = { waitUntil() {} };
+  const get = async (path) => (await go(new Request('http://localhost' + path), env, ctx)).status;
+  const log = console.log; // where Go's log lines go in Node
+  console.log = () => {};
+  try {
+    await get('/health');
+    const started = go.stats().memoryBytes;
+    for (let i = 0; i < WARM_UP; i++) await get(i % 2 ? '/health' : '/nope');
+    const served = go.stats().runtimeBytes;
+    let runtimes = 0;
+    await sampling(async () => (runtimes = Math.max(runtimes, go.stats().runtimes)), Promise.all(Array.from({ length: 64 }, () => get('/debug/slow'))));
+    return { started, served, runtimes };
+  } finally {
+    console.log = log;
+  }
+}
+
+/**
+ * The queueing delay at twice the budget's runtimes: 2n slow requests at
+ * once, where n is how many runtimes the budget allows; each request's time
+ * less the fastest one's.
+ */
+async function queueing(runtimes) {
+  const example = await startWorkerd(BUILD + 'config.capnp');
+  try {
+    const base = example.urls.http;
+    const slow = async () => {
+      const sent = performance.now();
+      const response = await fetch(base + '/debug/slow');
+      await response.arrayBuffer();
+      return { status: response.status, ms: performance.now() - sent };
+    };
+    await Promise.all(Array.from({ length: runtimes }, slow)); // starts the runtimes
+    const results = await Promise.all(Array.from({ length: 2 * runtimes }, slow));
+    if (results.some((r) => r.status !== 504)) throw new Error(`queueing: ${results.map((r) => r.status)}`);
+    const fastest = Math.min(...results.map((r) => r.ms));
+    const delays = results.map((r) => r.ms - fastest).sort((a, b) => a - b);
+    return { requests: 2 * runtimes, p50: delays[delays.length >> 1], max: delays.at(-1) };
+  } finally {
+    await example.stop();
+  }
+}
+
+// The example with a budget of one Go runtime, next to bench.capnp's three.
+const TIGHT = { memoryMB: 1 };
+const tightConfig = withGoPool(BUILD + 'config.capnp', 'bench-tight', TIGHT);
 
 const results = [];
 const workerd = await startWorkerd(here('bench.capnp'), TARGETS);
+const tight = await startWorkerd(tightConfig);
+rmSync(tightConfig);
+workerd.urls.tight = tight.urls.http;
 try {
+  // Each target starts its Go runtimes and has V8 compile its code first.
+  for (const name of [...TARGETS, 'tight']) wrk(`${workerd.urls[name]}/health`, { threads: 1, connections: 4 });
   for (let run = 1; run <= runs; run++) {
-    const r = { latency: {}, rps: {}, coldStart: 0 };
-    for (const name of TARGETS) {
+    const r = { latency: {}, p99: {}, rps: {}, coldStart: 0 };
+    for (const name of [...TARGETS, 'tight']) {
       const url = `${workerd.urls[name]}/health`;
-      r.latency[name] = wrk(url, { threads: 1, connections: 1 }).p50;
+      ({ p50: r.latency[name], p99: r.p99[name] } = wrk(url, { threads: 1, connections: 1 }));
       r.rps[name] = wrk(url, { threads: 2, connections: 16 }).rps;
     }
     r.coldStart = await coldStart();
@@ -70,7 +196,15 @@ try {
   }
 } finally {
   await workerd.stop();
+  await tight.stop();
 }
+const budget = goPool(BUILD + 'config.capnp');
+const withBudget = await memorySweep();
+const withoutBudget = await memorySweep({ memoryMB: 1e6, queue: 1e6 });
+const pool = await poolInNode();
+const cap = pool.runtimes;
+const queued = await queueing(cap);
+console.error(JSON.stringify({ withBudget, withoutBudget, pool, queued }));
 
 // --- report ---
 
@@ -78,46 +212,92 @@ const med = (f) => median(results.map(f));
 const ms = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(2)) + ' ms';
 const rps = (v) => `${Math.round(v).toLocaleString('en-US')} req/s`;
 const x = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1)) + 'x';
+const pct = (v) => `${Math.round(v * 100)}%`;
+const mb = (v) => `${v.toFixed(1)} MB`;
 const verdict = (met) => (met ? 'met' : '**missed**');
 
 const p50 = med((r) => r.latency.example);
-const p50Ratio = med((r) => r.latency.example / r.latency.plain);
+const p50Ratio = (t) => med((r) => r.latency[t] / r.latency.plain);
+const p99Ratio = (t) => med((r) => r.p99[t] / r.p99.plain);
+const share = (t) => med((r) => r.rps[t] / r.rps.plain);
 const tpRatio = med((r) => r.rps.example / r.rps.stock);
 const cold = med((r) => r.coldStart);
 const workerdVersion = execFileSync(WORKERD, ['--version'], { encoding: 'utf8' }).trim();
+const sweepAt = (sweep, k) => sweep.rows.find((row) => row.k === k);
+const last = IN_FLIGHT.at(-1);
+// workerd's growth per request in flight without a budget: the slope from 1 to the most.
+const perRequest = (sweepAt(withoutBudget, last).grewMB - sweepAt(withoutBudget, 1).grewMB) / (last - 1);
+const load = os.loadavg()[0].toFixed(1);
 
 const section = `${START}
 ## Edge: the example Worker in workerd
 
 \`node worker/bench/edge.mjs\` (\`make bench\`), ${runs} runs, medians; each ratio is taken within a run, then its median
 is reported. One ${workerdVersion} serves three Workers on loopback: **example** (worker/example, its Go pipeline on
-the package's glue with pooled Go runtimes), **plain** (worker/bench/plain.mjs: a JavaScript Worker doing the same
-work: route, request id, JSON answer) and **stock** (the same Go pipeline built with \`-tags stock\` on
-github.com/syumai/workers' own glue, which starts a Go runtime for every request). Load from \`wrk\` on the same
-machine (${os.cpus().length} cores, shared with workerd): latency with 1 connection, throughput with 16 connections
-on 2 threads, ${seconds} s each, GET /health. Node ${process.version}.
+the package's glue with pooled Go runtimes, under the default budget \`GO_POOL\` = \`${JSON.stringify(budget)}\`),
+**plain** (worker/bench/plain.mjs: a JavaScript Worker doing the same work: route, request id, JSON answer) and
+**stock** (the same Go pipeline built with \`-tags stock\` on github.com/syumai/workers' own glue, which starts a Go
+runtime for every request); a second workerd serves **one runtime**, the example with \`GO_POOL\` =
+\`${JSON.stringify(TIGHT)}\` (a budget smaller than one runtime: the pool keeps exactly one). Load from \`wrk\` on the
+same machine (${os.cpus().length} cores, shared with workerd; load average ${load} when the report was written): latency
+with 1 connection, throughput with 16 connections on 2 threads, ${seconds} s each, GET /health. Node ${process.version}.
 
 ![p50 latency](bench-edge-latency.svg) ![throughput](bench-edge-throughput.svg)
 
-| figure | example | plain JS | stock glue | ratio | target |
-|---|---|---|---|---|---|
-| p50 latency, GET /health | ${ms(p50)} | ${ms(med((r) => r.latency.plain))} | ${ms(med((r) => r.latency.stock))} | ${x(p50Ratio)} plain | ≤ 1 ms: ${verdict(p50 <= 1)}; ≤ 4x plain: ${verdict(p50Ratio <= 4)} |
-| throughput, 16 connections | ${rps(med((r) => r.rps.example))} | ${rps(med((r) => r.rps.plain))} | ${rps(med((r) => r.rps.stock))} | ${x(tpRatio)} stock | ≥ 10x stock: ${verdict(tpRatio >= 10)} |
-| cold start: workerd start to first 200 | ${ms(cold)} | | | | ≤ 500 ms: ${verdict(cold <= 500)} |
+| figure | example | one runtime | plain JS | stock glue | example / plain | target |
+|---|---|---|---|---|---|---|
+| p50 latency, GET /health | ${ms(p50)} | ${ms(med((r) => r.latency.tight))} | ${ms(med((r) => r.latency.plain))} | ${ms(med((r) => r.latency.stock))} | ${x(p50Ratio('example'))} (one runtime: ${x(p50Ratio('tight'))}) | ≤ 1 ms: ${verdict(p50 <= 1)}; ≤ 1.5x plain: ${verdict(p50Ratio('example') <= 1.5 && p50Ratio('tight') <= 1.5)} |
+| p99 latency, GET /health | ${ms(med((r) => r.p99.example))} | ${ms(med((r) => r.p99.tight))} | ${ms(med((r) => r.p99.plain))} | ${ms(med((r) => r.p99.stock))} | ${x(p99Ratio('example'))} (one runtime: ${x(p99Ratio('tight'))}) | |
+| throughput, 16 connections | ${rps(med((r) => r.rps.example))} | ${rps(med((r) => r.rps.tight))} | ${rps(med((r) => r.rps.plain))} | ${rps(med((r) => r.rps.stock))} | ${pct(share('example'))} (one runtime: ${pct(share('tight'))}); ${x(tpRatio)} stock | ≥ 50% of plain: ${verdict(share('example') >= 0.5 && share('tight') >= 0.5)}; ≥ 10x stock: ${verdict(tpRatio >= 10)} |
+| cold start: workerd start to first 200 | ${ms(cold)} | | | | | ≤ 500 ms: ${verdict(cold <= 500)} |
+
+### Memory of the Go runtimes
+
+Measured once per report, in a workerd of its own: the example after ${WARM_UP.toLocaleString('en-US')} requests one at a time (so that V8 has
+compiled what runs), then ${IN_FLIGHT.join(', ')} slow requests at once (GET /debug/slow, held 500 ms by the pipeline's
+deadline), under the default budget and without one (\`memoryMB\` 10⁶); workerd's resident memory (VmRSS) is sampled
+every 10 ms. Cloudflare gives an isolate 128 MB, WebAssembly memory included. The linear memory of a runtime, and
+how many the budget keeps, are read from the pool itself (its \`stats()\`), with the same glue and Go program run in
+Node.
+
+![resident memory against requests in flight](bench-edge-memory.svg)
+
+| figure | value |
+|---|---|
+| a Go runtime's linear memory at start | ${mb(pool.started / MiB)} |
+| the largest runtime's linear memory after ${WARM_UP.toLocaleString('en-US')} requests | ${mb(pool.served / MiB)} |
+| runtimes the default budget keeps for 64 slow requests at once | ${pool.runtimes} |
+| workerd's resident memory, idle (one runtime) | ${mb(withBudget.idle)} |
+| growth per request in flight, no budget (1 to ${last} in flight) | ${mb(perRequest)} |
+| growth at ${last} in flight: default budget / no budget | ${mb(sweepAt(withBudget, last).grewMB)} / ${mb(sweepAt(withoutBudget, last).grewMB)} |
+| queueing delay at twice the budget's ${cap} runtimes (${queued.requests} slow requests at once), p50 / max | ${ms(queued.p50)} / ${ms(queued.max)} |
 ${END}`;
 
-const LABELS = { example: 'example (pooled Go)', plain: 'plain JavaScript', stock: 'stock syumai glue' };
+const LABELS = { example: 'example (pooled Go)', tight: 'example, one runtime', plain: 'plain JavaScript', stock: 'stock syumai glue' };
+const SERIES = ['example', 'tight', 'plain', 'stock'];
 const chart = (title, note, value, format) =>
   barChart({
     title,
     note,
-    groups: [{ label: 'GET /health', bars: TARGETS.map((t) => ({ series: LABELS[t], value: med((r) => value(r, t)) })) }],
+    groups: [{ label: 'GET /health', bars: SERIES.map((t) => ({ series: LABELS[t], value: med((r) => value(r, t)) })) }],
     format,
     log: true,
   });
 const charts = {
   'bench-edge-latency.svg': chart('Edge: p50 latency', 'milliseconds, 1 connection (log scale; median of runs)', (r, t) => r.latency[t], ms),
   'bench-edge-throughput.svg': chart('Edge: throughput', 'requests per second, 16 connections (log scale; median of runs)', (r, t) => r.rps[t], rps),
+  'bench-edge-memory.svg': barChart({
+    title: "Edge: workerd's resident memory against requests in flight",
+    note: `MB above idle (${mb(withBudget.idle)}), slow requests in flight at once; the default budget is ${budget.memoryMB} MB of Go memory`,
+    groups: IN_FLIGHT.map((k) => ({
+      label: `${k} in flight`,
+      bars: [
+        { series: `default budget (${budget.memoryMB} MB)`, value: Math.max(0.1, sweepAt(withBudget, k).grewMB) },
+        { series: 'no budget', value: Math.max(0.1, sweepAt(withoutBudget, k).grewMB) },
+      ],
+    })),
+    format: mb,
+  }),
 };
 
 if (out !== '/dev/null') {

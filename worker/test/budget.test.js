@@ -5,32 +5,21 @@
 // Local workerd enforces no memory limit per isolate: these tests do.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startWorkerd } from './workerd.js';
+import { goPool, rssMB, startWorkerd, withGoPool } from './workerd.js';
 
-const BUILD = fileURLToPath(new URL('../example/build/', import.meta.url));
+const CONFIG = fileURLToPath(new URL('../example/build/config.capnp', import.meta.url));
 
-/**
- * Starts the example with GO_POOL set to pool (undefined: as built), in a
- * config written next to the built one.
- */
+/** Starts the example with GO_POOL set to pool (undefined: as built). */
 async function startExample(name, pool) {
-  let config = BUILD + 'config.capnp';
-  if (pool !== undefined) {
-    const text = readFileSync(config, 'utf8');
-    const binding = /\(name = "GO_POOL", json = ".*?(?<!\\)"\)/;
-    assert.match(text, binding, 'the built config sets no GO_POOL');
-    config = BUILD + `test-${name}.capnp`;
-    writeFileSync(config, text.replace(binding, `(name = "GO_POOL", json = ${JSON.stringify(pool)})`));
-  }
+  const config = pool === undefined ? CONFIG : withGoPool(CONFIG, `test-${name}`, pool);
   const workerd = await startWorkerd(config);
   if (pool !== undefined) rmSync(config);
   const base = workerd.urls.http;
   return {
     base,
-    /** workerd's resident memory, in MB. */
-    rss: () => Number(readFileSync(`/proc/${workerd.child.pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)[1]) / 1024,
+    rss: () => rssMB(workerd.child.pid),
     stop: () => workerd.stop(),
   };
 }
@@ -115,8 +104,7 @@ describe('the default budget', () => {
     // The idle figure: after every route ran enough for V8 to compile it.
     await load(1000, 1, (i) => status(example.base, ...MIXED[i % MIXED.length]));
     idleMB = example.rss();
-    const setting = /"GO_POOL", json = (".*?(?<!\\)")/.exec(readFileSync(BUILD + 'config.capnp', 'utf8'))[1];
-    budgetMB = JSON.parse(JSON.parse(setting)).memoryMB;
+    budgetMB = goPool(CONFIG).memoryMB;
   });
   after(() => example.stop());
 
@@ -149,7 +137,7 @@ describe('the default budget', () => {
 describe('a budget of one runtime', () => {
   let example;
   before(async () => {
-    example = await startExample('one', JSON.stringify({ memoryMB: 1, queue: 4, queueTimeoutMs: 10_000 }));
+    example = await startExample('one', { memoryMB: 1, queue: 4, queueTimeoutMs: 10_000 });
   });
   after(() => example.stop());
 
@@ -173,7 +161,7 @@ describe('a budget of one runtime', () => {
 });
 
 test('a request that waits past queueTimeoutMs gets 503 with Retry-After', async () => {
-  const example = await startExample('expiry', JSON.stringify({ memoryMB: 1, queue: 8, queueTimeoutMs: 1000 }));
+  const example = await startExample('expiry', { memoryMB: 1, queue: 8, queueTimeoutMs: 1000 });
   try {
     // Slow requests hold the one runtime 500 ms each: the fourth in line
     // waits at least 1.5 s.
@@ -186,7 +174,7 @@ test('a request that waits past queueTimeoutMs gets 503 with Retry-After', async
 });
 
 test('a GO_POOL that is not valid: 500', async () => {
-  const example = await startExample('invalid', JSON.stringify({ memoryMB: 'a lot' }));
+  const example = await startExample('invalid', { memoryMB: 'a lot' });
   try {
     assert.equal(await status(example.base, '/health'), 500);
   } finally {

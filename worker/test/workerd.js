@@ -1,6 +1,7 @@
 // Starts workerd on free loopback ports and stops it by its process id:
 // workerd ignores SIGTERM while connections are open.
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -72,4 +73,34 @@ async function waitForHTTP(url, exited, stderr) {
     }
   }
   throw new Error(`workerd did not answer at ${url}${gone ? ' (it exited)' : ''}:\n${stderr()}`);
+}
+
+/**
+ * Writes a copy of a Worker's config next to it, named name, with its
+ * GO_POOL variable (the Go runtimes' memory budget, see worker/js/worker.mjs)
+ * set to pool, and returns the copy's path.
+ * @param {string} config path of a .capnp file that sets GO_POOL
+ * @param {string} name
+ * @param {object | string} pool GO_POOL's value (a string is sent as it is)
+ */
+export function withGoPool(config, name, pool) {
+  const text = readFileSync(config, 'utf8');
+  const binding = /\(name = "GO_POOL", json = ".*?(?<!\\)"\)/;
+  if (!binding.test(text)) throw new Error(`${config} sets no GO_POOL`);
+  const json = typeof pool === 'string' ? pool : JSON.stringify(pool);
+  const copy = config.replace(/[^/]*$/, `${name}.capnp`);
+  writeFileSync(copy, text.replace(binding, `(name = "GO_POOL", json = ${JSON.stringify(json)})`));
+  return copy;
+}
+
+/** The GO_POOL a Worker's config sets, as an object. */
+export function goPool(config) {
+  const [, json] = /\(name = "GO_POOL", json = (".*?(?<!\\)")\)/.exec(readFileSync(config, 'utf8')) ?? [];
+  if (json === undefined) throw new Error(`${config} sets no GO_POOL`);
+  return JSON.parse(JSON.parse(json));
+}
+
+/** The resident memory of the process pid, in MB. */
+export function rssMB(pid) {
+  return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)[1]) / 1024;
 }
