@@ -127,7 +127,7 @@ async function memorySweep(pool) {
 async function poolInNode() {
   const { goFetch } = await import(pathToFileURL(BUILD + 'worker.mjs'));
   const go = goFetch(new WebAssembly.Module(readFileSync(BUILD + 'app.wasm')));
-  const env = { GO_POOL: JSON.stringify(budget) };
+  const env = { GO_POOL: JSON.stringify(budget), EDGESIGNALS_DEV: '1' };
   const ctx = { waitUntil() {} };
   const get = async (path) => (await go(new Request('http://localhost' + path), env, ctx)).status;
   const log = console.log; // where Go's log lines go in Node
