@@ -89,12 +89,15 @@ func (s *AsyncSignal[T]) call(ctx context.Context, l *listener[T], payload T) (e
 			err = newPanicError(l.key, r)
 		}
 	}()
-	if l.once != nil {
-		l.fn(ctx, payload) // start claimed it already; l.try would claim again
-		return nil
-	}
-	if err := l.try(ctx, payload); err != nil {
-		return listenerError(l.key, err)
+	switch {
+	case l.once != nil:
+		l.fn(ctx, payload) // start claimed it already; l.emit would claim again
+	case l.try == nil:
+		l.emit(ctx, payload)
+	default:
+		if err := l.try(ctx, payload); err != nil {
+			return listenerError(l.key, err)
+		}
 	}
 	return nil
 }

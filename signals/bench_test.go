@@ -12,6 +12,7 @@ import (
 
 // The baselines are what any panic-safe emitter must pay: a function that is
 // not inlined and ranges over plain listeners under one deferred recover.
+// The TryEmit baselines also return a panic as an error.
 
 //go:noinline
 func plainEmit(ctx context.Context, fs []func(context.Context, int), v int) {
@@ -19,6 +20,19 @@ func plainEmit(ctx context.Context, fs []func(context.Context, int), v int) {
 	for _, f := range fs {
 		f(ctx, v)
 	}
+}
+
+//go:noinline
+func plainTryEmitNoErr(ctx context.Context, fs []func(context.Context, int), v int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	for _, f := range fs {
+		f(ctx, v)
+	}
+	return nil
 }
 
 //go:noinline
@@ -76,6 +90,8 @@ func BenchmarkSyncEmit(b *testing.B) {
 	}
 }
 
+// BenchmarkSyncTryEmit runs TryEmit over listeners that can fail (added with
+// AddListenerWithErr).
 func BenchmarkSyncTryEmit(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range sizes {
@@ -94,6 +110,36 @@ func BenchmarkSyncTryEmit(b *testing.B) {
 				s := signals.NewSync[int]()
 				for i := range n {
 					s.AddListenerWithErr(workErr, key(keyed, i))
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					_ = s.TryEmit(ctx, 1)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkSyncTryEmitNoErr runs TryEmit over listeners that cannot fail
+// (added with AddListener).
+func BenchmarkSyncTryEmitNoErr(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("plain/n=%d", n), func(b *testing.B) {
+			fs := make([]func(context.Context, int), n)
+			for i := range fs {
+				fs[i] = work
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = plainTryEmitNoErr(ctx, fs, 1)
+			}
+		})
+		for _, keyed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("signals/keyed=%v/n=%d", keyed, n), func(b *testing.B) {
+				s := signals.NewSync[int]()
+				for i := range n {
+					s.AddListener(work, key(keyed, i))
 				}
 				b.ReportAllocs()
 				for b.Loop() {

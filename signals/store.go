@@ -8,17 +8,19 @@ import (
 
 const defaultCapacity = 11
 
-// listener is one entry of a signal. It holds the listener's function in the
-// two shapes that emits call, both built when it is added, so that the emit
-// loops make one call per listener and test nothing: emit for a SyncSignal's
-// Emit, where errors are ignored, and try everywhere else.
+// listener is one entry of a signal. Emits call the listener's own function
+// wherever they can, because a wrapper around it would double the cost of the
+// call (docs/benchmarks.md): a SyncSignal's Emit, which ignores errors, calls
+// emit, which is the listener itself for a listener that cannot fail and a
+// wrapper dropping the error for one that can; the other emits call try, the
+// function of a listener that can fail, or emit when try is nil.
 type listener[T any] struct {
 	key  string
 	emit SignalListener[T]
-	try  SignalListenerErr[T]
-	// once is set for AddOnce listeners, whose emit and try claim it before
-	// they call fn. AsyncSignal claims it itself, before it starts a
-	// goroutine, and then calls fn.
+	try  SignalListenerErr[T] // nil for a listener that cannot fail
+	// once is set for AddOnce listeners, whose emit claims it before it
+	// calls fn. AsyncSignal claims it itself, before it starts a goroutine,
+	// and then calls fn.
 	once *atomic.Bool
 	fn   SignalListener[T]
 }
@@ -57,11 +59,7 @@ func (s *store[T]) AddListener(fn SignalListener[T], key ...string) int {
 	if fn == nil {
 		panic("signals: AddListener with a nil listener")
 	}
-	return s.add(listener[T]{
-		key:  firstKey(key),
-		emit: fn,
-		try:  func(ctx context.Context, payload T) error { fn(ctx, payload); return nil },
-	})
+	return s.add(listener[T]{key: firstKey(key), emit: fn})
 }
 
 // AddListenerWithErr adds fn, a listener that can fail, exactly as
@@ -95,13 +93,7 @@ func (s *store[T]) AddOnceWithKey(fn SignalListener[T], key string) int {
 			fn(ctx, payload)
 		}
 	}
-	return s.add(listener[T]{
-		key:  key,
-		emit: emit,
-		try:  func(ctx context.Context, payload T) error { emit(ctx, payload); return nil },
-		once: once,
-		fn:   fn,
-	})
+	return s.add(listener[T]{key: key, emit: emit, once: once, fn: fn})
 }
 
 func firstKey(key []string) string {

@@ -14,9 +14,11 @@ type SyncSignal[T any] struct {
 // themselves (docs/benchmarks.md): TryEmit and Emit are small enough to be
 // inlined into the emitter; one deferred recover guards the whole loop (a
 // defer per listener would cost more than the calls it guards); its closure
-// holds a pointer to the snapshot, not the slice; and a context that can end
-// is handed to a loop of its own (tryChecked, emitChecked), so that the
-// common loop tests nothing per listener and keeps a small frame.
+// holds a pointer to the snapshot, not the slice; the loops call each
+// listener's own function (see listener); and a context that can end is
+// handed to a loop of its own (tryChecked, emitChecked), so that the common
+// loop tests nothing per listener but which function to call, and keeps a
+// small frame.
 
 // TryEmit calls the listeners in order and stops at the first that fails,
 // returning its error (a [*ListenerError] if the listener has a key). A
@@ -42,10 +44,13 @@ func (s *SyncSignal[T]) tryFrom(ctx context.Context, list *[]listener[T], payloa
 	if list == nil {
 		return nil
 	}
-	ctx = orBackground(ctx)
-	if mayEnd(ctx) {
-		return s.tryChecked(ctx, list, payload)
+	c := orBackground(ctx)
+	if mayEnd(&c) {
+		return s.tryChecked(c, list, payload)
 	}
+	// i lives in memory, since the closure reads it: the loop counts with it
+	// directly, and the error path reads it back rather than keeping the
+	// listener's address across the call.
 	i := 0
 	defer func() {
 		if r := recover(); r != nil {
@@ -53,10 +58,13 @@ func (s *SyncSignal[T]) tryFrom(ctx context.Context, list *[]listener[T], payloa
 		}
 	}()
 	all := *list
-	for j := range all {
-		i = j // only written here: a counter shared with the closure is read back from memory
-		if err := all[j].try(ctx, payload); err != nil {
-			return listenerError(all[j].key, err)
+	for ; i < len(all); i++ {
+		if try := all[i].try; try != nil {
+			if err := try(c, payload); err != nil {
+				return listenerError(all[i].key, err)
+			}
+		} else {
+			all[i].emit(c, payload)
 		}
 	}
 	return nil
@@ -76,8 +84,12 @@ func (s *SyncSignal[T]) tryChecked(ctx context.Context, list *[]listener[T], pay
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := all[i].try(ctx, payload); err != nil {
-			return listenerError(all[i].key, err)
+		if try := all[i].try; try != nil {
+			if err := try(ctx, payload); err != nil {
+				return listenerError(all[i].key, err)
+			}
+		} else {
+			all[i].emit(ctx, payload)
 		}
 	}
 	return nil
@@ -90,7 +102,7 @@ func (s *SyncSignal[T]) emitFrom(ctx context.Context, list *[]listener[T], i int
 		return
 	}
 	c := orBackground(ctx)
-	if mayEnd(c) {
+	if mayEnd(&c) {
 		s.emitChecked(c, list, i, payload)
 		return
 	}

@@ -157,6 +157,15 @@ func TestSyncTryEmitTurnsPanicIntoError(t *testing.T) {
 	assert.Equal(t, `signals: listener "bad" panicked: boom`, err.Error())
 	assert.Empty(t, calls)
 
+	// The key is the panicking listener's, wherever it is and whichever its kind.
+	s.Reset()
+	s.AddListener(recorder(&calls, "first"), "first")
+	s.AddListenerWithErr(func(context.Context, int) error { panic("boom") }, "bad-err")
+	s.AddListener(recorder(&calls, "skipped"), "skipped")
+	require.ErrorAs(t, s.TryEmit(context.Background(), 0), &pe)
+	assert.Equal(t, "bad-err", pe.Key)
+	assert.Equal(t, []string{"first"}, calls)
+
 	s.Reset()
 	s.AddListener(func(context.Context, int) { panic(io.ErrUnexpectedEOF) })
 	err = s.TryEmit(context.Background(), 0)
