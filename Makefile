@@ -11,9 +11,6 @@ GOROOT   := $(shell go env GOROOT)
 WASM_DIR := $(GOROOT)/lib/wasm
 # Packages the wasm tiers run; override to try a tier on another package.
 WASM_PKGS ?= ./signals/... ./jsbridge/... ./worker/...
-# workerd, from worker/'s npm packages (defined before the tiers that need it:
-# make expands prerequisites as it reads them).
-WORKERD  := worker/node_modules/.bin/workerd
 # Extra `go test` flags for every tier, e.g. make test TESTFLAGS=-v
 TESTFLAGS ?=
 
