@@ -61,6 +61,8 @@ type exchange struct {
 	ended   int32   // the number of the call that status describes
 	status  int32   // how that call ended: statusOK, ...
 	failure uint32  // address of the failure record, for statusGoError
+	resumes int32   // written by JavaScript: how many go._resume calls run (see dispatch)
+	waiting int32   // 1 while a finished call waits for them to end (es_wake)
 }
 
 var ex exchange
@@ -303,6 +305,15 @@ func dispatch(run func(ctx context.Context, target int32, v any) error, numbered
 	}
 	current, currentContext = call, c
 	err = run(ctx, target, v)
+	// Returning into the export is safe from the export's own loop only. A
+	// goroutine that waited may have been woken inside a js.FuncOf callback
+	// instead (another goroutine called JavaScript, which called Go back,
+	// and Go ran its other goroutines there): it waits for that to end.
+	for ex.resumes != 0 && current == call {
+		ex.waiting = 1
+		<-wake
+	}
+	ex.waiting = 0
 	if current != call {
 		// es_pending took the call over, and later calls may have run.
 		settle(call, err)
@@ -330,6 +341,20 @@ func settle(call int32, err error) {
 	delete(pending, call)
 	status := fail(err)
 	host.Call("settle", call, status, failureAddress())
+}
+
+// wake lets a finished call return into its export (see dispatch).
+var wake = make(chan struct{}, 1)
+
+// es_wake is called by JavaScript when the last go._resume has returned
+// while a call waits to return (exchange.waiting).
+//
+//go:wasmexport es_wake
+func esWake() {
+	select {
+	case wake <- struct{}{}:
+	default:
+	}
 }
 
 // es_pending tells Go that its current call returned to JavaScript before

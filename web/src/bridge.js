@@ -25,7 +25,7 @@ const CALL_NESTED = 1, CALL_ABORTABLE = 2;
 // Offsets of the fields of Go's exchange block, where a call into Go's
 // listeners takes its arguments and leaves its outcome.
 const EX_TARGET = 0, EX_CALL = 4, EX_KIND = 8, EX_N = 12, EX_NUM = 16, EX_FLAGS = 24, EX_ENDED = 28,
-  EX_STATUS = 32, EX_FAILURE = 36;
+  EX_STATUS = 32, EX_FAILURE = 36, EX_RESUMES = 40, EX_WAITING = 44;
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -70,16 +70,30 @@ export class Host {
     this.started = new Promise((resolve) => { this.resolveStarted = resolve; });
     // Go runs inside go._resume too (its timers, its js.FuncOf callbacks):
     // the depth must count those, so that a call into Go's listeners knows
-    // whether it comes from inside Go.
+    // whether it comes from inside Go; and Go must know how many run, so
+    // that a call that waited returns into its export only once they are
+    // over (see dispatch in bridge_js.go).
     const resume = go._resume.bind(go);
     go._resume = () => {
       this.#depth++;
+      this.#resumes(1);
       try {
         resume();
       } finally {
         this.#depth--;
+        this.#resumes(-1);
       }
     };
+  }
+
+  #resumeCount = 0;
+
+  #resumes(change) {
+    this.#resumeCount += change;
+    if (this.#exchange === 0 || this.go.exited) return; // before hello, no call can wait
+    const view = this.go.mem;
+    view.setInt32(this.#exchange + EX_RESUMES, this.#resumeCount, true);
+    if (this.#resumeCount === 0 && view.getInt32(this.#exchange + EX_WAITING, true) !== 0) this.exports.es_wake();
   }
 
   /** Starts the Go program; resolves when it exits. */

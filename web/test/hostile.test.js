@@ -252,6 +252,12 @@ const rows = [
   }, () => {}],
   ['a Go listener that waits for a JavaScript promise', () => es.createSignal({ name: 'promised' }).tryEmit('hi'),
     { name: 'GoError', message: 'the promise resolved to hi', key: 'go:promised' }],
+  ['a Go listener that waits while another goroutine calls JavaScript, which calls Go back', async () => {
+    const crossed = es.createSignal({ name: 'crossed' });
+    for (let i = 0; i < 3; i++) {
+      await assert.rejects(crossed.tryEmit(null), { name: 'GoError', message: 'crossed', key: 'go:crossed' });
+    }
+  }, () => {}],
   ['emit to a Go listener that waits, then fails: onError gets the failure', async () => {
     sleepyFailures.length = 0;
     sleepy.emit(-20); // returns at once

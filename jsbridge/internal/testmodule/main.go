@@ -169,6 +169,32 @@ func waiting(cancelled *signals.SyncSignal[float64]) {
 		return errors.New("the promise resolved to " + <-resolved)
 	}, "go:promised")
 
+	// "crossed" waits 20 ms while another goroutine calls JavaScript, which
+	// calls back a Go function at once (a js.FuncOf); that callback lets Go
+	// run the other goroutines until the wait is over, or 200 ms have
+	// passed: the waiting listener's goroutine wakes up inside that call.
+	jsbridge.Listen("crossed", func(context.Context, any) error {
+		done := make(chan struct{})
+		go func() {
+			callback := js.FuncOf(func(js.Value, []js.Value) any {
+				for start := time.Now(); time.Since(start) < 200*time.Millisecond; {
+					select {
+					case <-done:
+						return nil
+					default:
+						runtime.Gosched()
+					}
+				}
+				return nil
+			})
+			defer callback.Release()
+			js.Global().Get("Reflect").Call("apply", callback, js.Undefined(), js.Global().Get("Array").New())
+		}()
+		time.Sleep(20 * time.Millisecond)
+		close(done)
+		return errors.New("crossed")
+	}, "go:crossed")
+
 	// "stuck" never returns, whatever happens: it ignores its context.
 	jsbridge.Listen("stuck", func(context.Context, any) error { select {} }, "go:stuck")
 
