@@ -60,7 +60,7 @@ type exchange struct {
 	flags   int32   // callNested, callAbortable
 	ended   int32   // the number of the call that status describes
 	status  int32   // how that call ended: statusOK, ...
-	failure uint32  // address of the failure record, for statusGoError
+	failure uint32  // address of the failure record, for statusFailed
 	resumes int32   // written by JavaScript: how many go._resume calls run (see dispatch)
 	waiting int32   // 1 while a finished call waits for them to end (es_wake)
 }
@@ -331,7 +331,7 @@ func end(call int32, err error) {
 	}
 	ex.status = fail(err)
 	ex.ended = call
-	if ex.status == statusGoError {
+	if ex.status == statusFailed {
 		ex.failure = failureAddress()
 	}
 }
@@ -368,12 +368,17 @@ func esPending() {
 	}
 }
 
-// es_cancel cancels the context of a pending call: its tryEmit was aborted
-// or timed out.
+// es_cancel cancels the context of a call: its tryEmit was aborted or timed
+// out, while it was pending, or during the call itself (by a JavaScript
+// listener that Go called).
 //
 //go:wasmexport es_cancel
 func esCancel(call int32) {
-	if c := pending[call]; c != nil { // nil for a call that cannot be cancelled
+	c := pending[call] // nil for a call that cannot be cancelled
+	if call == current {
+		c = currentContext
+	}
+	if c != nil {
 		c.cancel()
 	}
 }
@@ -392,25 +397,29 @@ func guard(f func() error) (err error) {
 // Statuses of the calls that run listeners.
 const (
 	statusOK      = 0
-	statusJSError = 1 // a JavaScript listener's own error, handed over with host.fail
-	statusGoError = 2 // a Go error, described by the failure record
-	statusPending = 3 // the call goes on; host.settle reports its end
+	statusFailed  = 1 // the failure record says why
+	statusPending = 2 // the call goes on; host.settle reports its end
 )
 
-// Kinds of Go error in the failure record; web/src/bridge.js names them.
+// Kinds of error in the failure record; web/src/bridge.js makes each a
+// JavaScript error.
 const (
 	failGo    = 0 // the listener's error: a GoError
 	failPanic = 1 // the listener panicked: a GoError named PanicError
 	failType  = 2 // the payload does not fit the listener: a TypeError
+	failJS    = 3 // a JavaScript listener's own error, handed over with host.fail
 )
 
-// failure describes the last Go error a call reported, for JavaScript to
-// read from Go's memory once the call has returned: uint32 kind, uint32 key
-// length, uint32 message length (little endian), key, message. Calling into
-// JavaScript with the text instead would make a js.Value, with a finalizer,
-// of every string, and the Error built there would capture Go's frames in its
-// stack: a rejected order took 64 µs that way in make bench-js, ten times an
-// accepted one.
+// failure describes why the last call failed, for JavaScript to read from
+// Go's memory once the call has returned: a uint32 count of errors, a uint32
+// that is 1 if they were joined (an async signal's TryEmit joins its
+// listeners' errors: JavaScript then gets an AggregateError of them, as from
+// a JavaScript async signal, even for one), then for each a uint32 kind,
+// uint32 key length and uint32 message length (little endian), the key and
+// the message. Calling into JavaScript with the text instead
+// would make a js.Value, with a finalizer, of every string, and the Error
+// built there would capture Go's frames in its stack: a rejected order took
+// 64 µs that way in make bench-js, ten times an accepted one.
 var failure []byte
 
 func failureAddress() uint32 {
@@ -425,29 +434,56 @@ func fail(err error) int32 {
 	if err == nil {
 		return statusOK
 	}
+	_, joined := err.(interface{ Unwrap() []error })
+	failure = binary.LittleEndian.AppendUint32(failure[:0], 0)
+	failure = binary.LittleEndian.AppendUint32(failure, uint32(b2i(joined)))
+	binary.LittleEndian.PutUint32(failure, describe(err))
+	return statusFailed
+}
+
+// describe appends err to the failure record and returns how many errors it
+// appended: one, or those of a join.
+func describe(err error) uint32 {
+	if join, ok := err.(interface{ Unwrap() []error }); ok {
+		n := uint32(0)
+		for _, e := range join.Unwrap() {
+			n += describe(e)
+		}
+		return n
+	}
 	var jsErr js.Error
 	if errors.As(err, &jsErr) {
-		host.Call("fail", jsErr.Value)
-		return statusJSError
+		host.Call("fail", jsErr.Value) // JavaScript gets its own error back, as it was
+		return appendFailure(failJS, "", "")
 	}
 	// JavaScript sees the Go listener's own message, its key apart.
-	kind, msg, key := failGo, err.Error(), ""
 	var le *signals.ListenerError
 	var pe *signals.PanicError
 	var te *PayloadError
 	switch {
 	case errors.As(err, &te):
-		kind, msg = failType, te.Error()
+		return appendFailure(failType, "", te.Error())
 	case errors.As(err, &pe):
-		kind, key = failPanic, pe.Key
+		return appendFailure(failPanic, pe.Key, err.Error())
 	case errors.As(err, &le):
-		msg, key = le.Err.Error(), le.Key
+		return appendFailure(failGo, le.Key, le.Err.Error())
 	}
-	failure = binary.LittleEndian.AppendUint32(failure[:0], uint32(kind))
+	return appendFailure(failGo, "", err.Error())
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func appendFailure(kind int, key, msg string) uint32 {
+	failure = binary.LittleEndian.AppendUint32(failure, uint32(kind))
 	failure = binary.LittleEndian.AppendUint32(failure, uint32(len(key)))
 	failure = binary.LittleEndian.AppendUint32(failure, uint32(len(msg)))
 	failure = append(append(failure, key...), msg...)
-	return statusGoError
+	return 1
 }
 
 func serve() {

@@ -73,14 +73,28 @@ func lastFailure(t *testing.T) []string {
 }
 
 func lastFailureAt(t *testing.T, address uint32) []string {
+	all := failuresAt(t, address)
+	require.Len(t, all, 1)
+	return all[0]
+}
+
+// failuresAt reads every error of the failure record at address.
+func failuresAt(t *testing.T, address uint32) [][]string {
 	require.NotZero(t, address)
 	require.Equal(t, uintptr(address), uintptr(unsafe.Pointer(&failure[0])))
-	kind := binary.LittleEndian.Uint32(failure)
-	keyLen := binary.LittleEndian.Uint32(failure[4:])
-	msgLen := binary.LittleEndian.Uint32(failure[8:])
-	require.Len(t, failure, int(12+keyLen+msgLen))
-	name := map[uint32]string{failGo: "GoError", failPanic: "PanicError", failType: "TypeError"}[kind]
-	return []string{string(failure[12+keyLen:]), name, string(failure[12 : 12+keyLen])}
+	count := binary.LittleEndian.Uint32(failure)
+	rest := failure[8:] // after the count and the joined flag
+	var all [][]string
+	for range count {
+		kind := binary.LittleEndian.Uint32(rest)
+		keyLen := binary.LittleEndian.Uint32(rest[4:])
+		msgLen := binary.LittleEndian.Uint32(rest[8:])
+		name := map[uint32]string{failGo: "GoError", failPanic: "PanicError", failType: "TypeError", failJS: "JavaScript"}[kind]
+		all = append(all, []string{string(rest[12+keyLen : 12+keyLen+msgLen]), name, string(rest[12 : 12+keyLen])})
+		rest = rest[12+keyLen+msgLen:]
+	}
+	require.Empty(t, rest)
+	return all
 }
 
 // connected resets the bridge's package state and connects it to a new fake host.
@@ -145,20 +159,20 @@ func TestCallGoListener(t *testing.T) {
 	assert.Equal(t, int32(0), call(esCall, 0, kindNumber, 7, 0))
 	assert.Equal(t, []int{7}, got)
 
-	assert.Equal(t, int32(statusGoError), call(esCall, 0, kindNumber, 1.5, 0))
+	assert.Equal(t, int32(statusFailed), call(esCall, 0, kindNumber, 1.5, 0))
 	assert.Equal(t, []string{"jsbridge: payload is a fractional number, the listener takes int", "TypeError", ""}, lastFailure(t))
 
-	assert.Equal(t, int32(statusGoError), call(esCall, 0, kindNumber, -1, 0))
+	assert.Equal(t, int32(statusFailed), call(esCall, 0, kindNumber, -1, 0))
 	assert.Equal(t, []string{"negative", "GoError", "numbers"}, lastFailure(t))
 
-	assert.Equal(t, int32(statusGoError), call(esCall, 0, kindNumber, 13, 0))
+	assert.Equal(t, int32(statusFailed), call(esCall, 0, kindNumber, 13, 0))
 	assert.Equal(t, []string{"signals: listener \"numbers\" panicked: unlucky", "PanicError", "numbers"}, lastFailure(t),
 		"a panic names its listener too")
 
-	assert.Equal(t, int32(statusGoError), call(esCall, 0, kindWire, 0, put("7")))
+	assert.Equal(t, int32(statusFailed), call(esCall, 0, kindWire, 0, put("7")))
 	assert.Equal(t, "TypeError", lastFailure(t)[1])
 
-	assert.Equal(t, int32(statusGoError), call(esCall, 99, kindNumber, 1, 0))
+	assert.Equal(t, int32(statusFailed), call(esCall, 99, kindNumber, 1, 0))
 	assert.Equal(t, []string{"jsbridge: no Go listener with that id", "GoError", ""}, lastFailure(t))
 	assert.Empty(t, h.calls("fail"), "Go's errors reach JavaScript through Go's memory, not host.fail")
 	assert.Equal(t, int32(0), call(esCall, 0, kindNumber, 8, 0), "the bridge works after every failure")
@@ -194,7 +208,7 @@ func TestExport(t *testing.T) {
 	assert.Equal(t, int32(0), call(esEmit, 0, kindNumber, 2, 0))
 	assert.Equal(t, int32(0), call(esTry, 0, kindNumber, 3, 0))
 	assert.Equal(t, 5.0, sum)
-	assert.Equal(t, int32(statusGoError), call(esTry, 0, kindNumber, -1, 0))
+	assert.Equal(t, int32(statusFailed), call(esTry, 0, kindNumber, -1, 0))
 	assert.Equal(t, []string{"negative", "GoError", "adder"}, lastFailure(t))
 	assert.Equal(t, int32(0), call(esEmit, 0, kindNumber, -1, 0), "Emit ignores listener errors")
 
@@ -268,7 +282,7 @@ func TestCallFromInsideGoIsPendingAndSettles(t *testing.T) {
 	}
 	require.Len(t, h.calls("settle"), 1)
 	settled := h.last("settle")
-	assert.Equal(t, []string{strconv.Itoa(int(calls)), strconv.Itoa(statusGoError), strconv.Itoa(int(failureAddress()))}, settled)
+	assert.Equal(t, []string{strconv.Itoa(int(calls)), strconv.Itoa(statusFailed), strconv.Itoa(int(failureAddress()))}, settled)
 	assert.Equal(t, []string{"slow and wrong", "GoError", "waits"}, lastFailureAt(t, failureAddress()))
 	assert.Empty(t, pending, "a settled call is forgotten")
 }
@@ -360,4 +374,18 @@ func TestToJSSaysWhatDoesNotConvert(t *testing.T) {
 	v, err := toJS(label{"x"})
 	require.NoError(t, err)
 	assert.Equal(t, "x", v.String())
+}
+
+func TestAnAsyncSignalsFailuresReachJavaScriptAll(t *testing.T) {
+	connected(t)
+	s := signals.New[float64]()
+	s.AddListenerWithErr(func(context.Context, float64) error { return errors.New("a failed") }, "a")
+	s.AddListener(func(context.Context, float64) {}, "b")
+	s.AddListener(func(context.Context, float64) { panic("c panicked") }, "c")
+	Export("s", s)
+	require.Equal(t, int32(statusFailed), call(esTry, 0, kindNumber, 1, 0))
+	assert.Equal(t, [][]string{
+		{"a failed", "GoError", "a"},
+		{`signals: listener "c" panicked: c panicked`, "PanicError", "c"},
+	}, failuresAt(t, ex.failure))
 }

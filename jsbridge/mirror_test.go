@@ -82,7 +82,7 @@ func TestMirroredConstants(t *testing.T) {
 	assert.Equal(t, want, got, "Go's constants (expected) and JavaScript's (actual) differ")
 }
 
-// jsName turns a Go name into bridge.js's: statusJSError -> STATUS_JS_ERROR.
+// jsName turns a Go name into bridge.js's: statusOK -> STATUS_OK, failJS -> FAIL_JS.
 func jsName(name string) string {
 	s := regexp.MustCompile(`([a-z0-9])([A-Z])`).ReplaceAllString(name, "${1}_${2}")
 	s = regexp.MustCompile(`([A-Z]+)([A-Z][a-z])`).ReplaceAllString(s, "${1}_${2}")

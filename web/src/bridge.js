@@ -16,8 +16,8 @@ export const PROTOCOL = 1;
 const KIND_NUMBER = 1, KIND_STRING = 2, KIND_WIRE = 3;
 
 // How a call into Go's listeners ended, and the kinds of Go error.
-const STATUS_OK = 0, STATUS_JS_ERROR = 1, STATUS_GO_ERROR = 2, STATUS_PENDING = 3;
-const FAIL_GO = 0, FAIL_PANIC = 1, FAIL_TYPE = 2;
+const STATUS_OK = 0, STATUS_FAILED = 1, STATUS_PENDING = 2;
+const FAIL_GO = 0, FAIL_PANIC = 1, FAIL_TYPE = 2, FAIL_JS = 3;
 
 // Flags of a call: JavaScript calls from inside Go; the call can be aborted.
 const CALL_NESTED = 1, CALL_ABORTABLE = 2;
@@ -63,7 +63,7 @@ export class Host {
     this.signals = new Map(); // name -> Signal created in JavaScript
     this.goListeners = new Map(); // signal name -> [{id, key}] that Go asked for
     this.exported = new Map(); // name -> GoSignal
-    this.error = null;
+    this.errors = []; // JavaScript listeners' own errors, handed back by Go for the failure it reports
     this.refusal = null; // why this side refused the Go module, if it did
     this.greeted = false; // Go said hello
     this.staged = undefined;
@@ -143,9 +143,9 @@ export class Host {
     this.exported.set(name, new GoSignal(this, handle, async));
   }
 
-  /** Records a JavaScript listener's own error, which made the current call fail. */
+  /** Takes back a JavaScript listener's own error, which the failure Go reports names (FAIL_JS). */
   fail(error) {
-    this.error = error;
+    this.errors.push(error);
   }
 
   /** A pending call into Go's listeners ended: status and failure as in the exchange block. */
@@ -154,7 +154,7 @@ export class Host {
     if (waiter === undefined) return;
     this.#pending.delete(call);
     if (status === STATUS_OK) waiter.resolve();
-    else waiter.reject(this.#failed(status, failure));
+    else waiter.reject(this.#failed(failure));
   }
 
   keys(joined) {
@@ -217,6 +217,12 @@ export class Host {
     view.setFloat64(at + EX_NUM, num, true);
     const abortable = signal !== undefined && signal !== NOT_ABORTABLE.signal;
     view.setInt32(at + EX_FLAGS, (this.#depth > 0 ? CALL_NESTED : 0) | (abortable ? CALL_ABORTABLE : 0), true);
+    // An abort cancels the context of the Go listeners: of those still to
+    // run in this call too, if it comes from a listener that Go calls.
+    const stop = abortable ? onAbort(signal, () => {
+      this.exports.es_cancel(call);
+      this.#resumeSoon();
+    }) : undefined;
     const outer = this.#run, outerCall = this.#runCall; // a listener may tryEmit on another Go signal
     this.#run = run;
     this.#runCall = call;
@@ -238,26 +244,19 @@ export class Host {
       this.exports.es_pending();
     }
     if (status !== STATUS_PENDING) {
-      if (status !== STATUS_OK) throw this.#failed(status, view.getUint32(at + EX_FAILURE, true));
-      return undefined;
+      stop?.();
+      if (status === STATUS_OK) return undefined;
+      const error = this.#failed(view.getUint32(at + EX_FAILURE, true));
+      throw signal?.aborted ? signal.reason : error; // aborted, a call fails with the reason, as a tryEmit does
     }
     if (run !== undefined) this.#runs.set(call, run);
-    return this.#await(call, signal);
+    return this.#await(call, signal, stop);
   }
 
-  #await(call, signal) {
+  #await(call, signal, stop) {
     const ended = new Promise((resolve, reject) => this.#pending.set(call, { resolve, reject }));
     this.#resumeSoon();
-    if (signal === undefined || signal === NOT_ABORTABLE.signal) {
-      return ended.finally(() => this.#runs.delete(call));
-    }
-    const cancel = () => {
-      this.exports.es_cancel(call);
-      this.#resumeSoon();
-    };
-    let stop = () => {};
-    if (signal.aborted) cancel();
-    else stop = onAbort(signal, cancel);
+    if (stop === undefined) return ended.finally(() => this.#runs.delete(call));
     return ended.then(
       () => {
         stop();
@@ -335,20 +334,28 @@ export class Host {
    * that Go described at address failure of its memory. Built here, after
    * Go has returned, so that its stack is the caller's, not Go's.
    */
-  #failed(status, failure) {
-    if (status === STATUS_JS_ERROR) {
-      const error = this.error;
-      this.error = null;
-      return error;
-    }
+  #failed(failure) {
     const view = this.go.mem;
-    const kind = view.getUint32(failure, true), keyLength = view.getUint32(failure + 4, true);
-    const text = new Uint8Array(view.buffer, failure + 12, keyLength + view.getUint32(failure + 8, true));
-    const key = utf8Decoder.decode(text.subarray(0, keyLength));
-    const message = utf8Decoder.decode(text.subarray(keyLength));
-    const error = kind === FAIL_TYPE ? new TypeError(message) : new GoError(message, kind === FAIL_PANIC ? 'PanicError' : 'GoError');
-    if (key) error.key = key;
-    return error;
+    const count = view.getUint32(failure, true), joined = view.getUint32(failure + 4, true) === 1;
+    const errors = [];
+    for (let i = 0, at = failure + 8, js = 0; i < count; i++) {
+      const kind = view.getUint32(at, true), keyLength = view.getUint32(at + 4, true);
+      const text = new Uint8Array(view.buffer, at + 12, keyLength + view.getUint32(at + 8, true));
+      at += 12 + text.length;
+      if (kind === FAIL_JS) {
+        errors.push(this.errors[js++]);
+        continue;
+      }
+      const key = utf8Decoder.decode(text.subarray(0, keyLength));
+      const message = utf8Decoder.decode(text.subarray(keyLength));
+      const error = kind === FAIL_TYPE ? new TypeError(message) : new GoError(message, kind === FAIL_PANIC ? 'PanicError' : 'GoError');
+      if (key) error.key = key;
+      errors.push(error);
+    }
+    this.errors = [];
+    // An async Go signal's tryEmit reports every listener that failed, as
+    // a JavaScript async signal's does.
+    return joined ? new AggregateError(errors, `${errors.length} listeners failed`) : errors[0];
   }
 }
 

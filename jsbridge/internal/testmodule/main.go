@@ -11,6 +11,7 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall/js"
 	"time"
@@ -98,6 +99,7 @@ func main() {
 		}
 	}, "go:waits")
 	waiting(cancelled)
+	semantics()
 
 	// "points" takes a point, which converts itself (jsbridge.Unmarshaler);
 	// "ratios" takes float32s, and fails on those it cannot hold exactly.
@@ -218,4 +220,84 @@ func waiting(cancelled *signals.SyncSignal[float64]) {
 		}
 		return nil
 	}, "go:locked")
+}
+
+// semantics serves the cases of docs/semantics.json to a Go signal driven
+// from JavaScript (web/test/semantics.test.js). An emit on
+// "go.semantics.setup" gives "go.semantics" (sync) or "go.semantics.async"
+// the Go listeners that a case lists. Each reports its call on
+// "go.semantics.calls", the signals' OnError the key of each failure on
+// "go.semantics.reported", and an "abort" listener asks JavaScript, on
+// "go.semantics.abort", to abort the tryEmit that runs it.
+func semantics() {
+	calls := signals.NewSync[string]()
+	reported := signals.NewSync[string]()
+	abort := signals.NewSync[any]()
+	options := &signals.SignalOptions{OnError: func(err error) {
+		var le *signals.ListenerError
+		var pe *signals.PanicError
+		key := ""
+		if errors.As(err, &pe) {
+			key = pe.Key
+		} else if errors.As(err, &le) {
+			key = le.Key
+		}
+		reported.Emit(context.Background(), key)
+	}}
+	targets := map[string]signals.Signal[float64]{
+		"sync":  signals.NewSyncWithOptions[float64](options),
+		"async": signals.NewWithOptions[float64](options),
+	}
+	var add func(s signals.Signal[float64], spec map[string]any)
+	add = func(s signals.Signal[float64], spec map[string]any) {
+		name, _ := spec["name"].(string)
+		key, _ := spec["key"].(string)
+		does, _ := spec["does"].(string)
+		listener := func(ctx context.Context, depth float64) error {
+			calls.Emit(context.Background(), name)
+			switch {
+			case does == "fail":
+				return errors.New(name + " failed")
+			case does == "panic":
+				panic(name + " panicked")
+			case strings.HasPrefix(does, "remove:"):
+				s.RemoveListener(strings.TrimPrefix(does, "remove:"))
+			case strings.HasPrefix(does, "add:"):
+				added := strings.TrimPrefix(does, "add:")
+				add(s, map[string]any{"name": added, "key": added})
+			case does == "emit" && depth == 0:
+				s.Emit(ctx, depth+1)
+			case does == "reset":
+				s.Reset()
+			case does == "abort":
+				abort.Emit(context.Background(), nil)
+			}
+			return nil
+		}
+		if once, _ := spec["once"].(bool); once {
+			s.AddOnceWithKey(func(ctx context.Context, depth float64) { _ = listener(ctx, depth) }, key)
+		} else {
+			s.AddListenerWithErr(listener, key)
+		}
+	}
+	setup := signals.NewSync[map[string]any]()
+	setup.AddListenerWithErr(func(_ context.Context, c map[string]any) error {
+		name, _ := c["signal"].(string)
+		s, ok := targets[name]
+		specs, _ := c["listeners"].([]any)
+		if !ok {
+			return errors.New("no signal " + strconv.Quote(name))
+		}
+		s.Reset()
+		for _, spec := range specs {
+			add(s, spec.(map[string]any))
+		}
+		return nil
+	}, "setup")
+	jsbridge.Export("go.semantics.setup", setup)
+	jsbridge.Export("go.semantics", targets["sync"])
+	jsbridge.Export("go.semantics.async", targets["async"])
+	jsbridge.Export("go.semantics.calls", calls)
+	jsbridge.Export("go.semantics.reported", reported)
+	jsbridge.Export("go.semantics.abort", abort)
 }
