@@ -1,9 +1,11 @@
 package signals_test
 
-// This file holds the Go examples of concepts.md ("Core Concepts & Design
-// Patterns"), the document users read to learn the signal semantics, as tests
-// and runnable examples. Each group of declarations starts with a comment that
-// names the section of the document it comes from.
+// This file runs, as tests and runnable examples, the Go examples of a widely
+// read guide to signal patterns written for maniartech/signals ("Core Concepts
+// & Design Patterns"; "the document" below), so that what its code does
+// against this package is checked. This project's own guide, with its own
+// tested examples, is docs/guide.md. Each group of declarations starts with a comment
+// that names the section of the document it comes from.
 //
 // How the document's code is carried over:
 //

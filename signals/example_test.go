@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/edgesignals/edgesignals/signals"
 )
@@ -138,4 +139,140 @@ func ExampleSignalOptions() {
 	fmt.Println(<-failures)
 	// Output:
 	// signals: listener "file-sink": disk full
+}
+
+// A key makes a listener removable and unique, and names it in errors.
+func Example_keys() {
+	audit := signals.NewSync[string]()
+	fmt.Println(audit.AddListener(func(context.Context, string) {}, "stdout"))
+	fmt.Println(audit.AddListener(func(context.Context, string) {}, "stdout")) // taken
+	fmt.Println(audit.AddListener(func(context.Context, string) {}))           // unkeyed
+	fmt.Println(audit.Keys(), audit.HasKey("stdout"))
+	fmt.Println(audit.RemoveListener("stdout"), audit.RemoveListener("stdout"))
+	// Output:
+	// 1
+	// -1
+	// 2
+	// [stdout] true
+	// 1 -1
+}
+
+// CardError is a listener's own error type.
+type CardError struct{ Code string }
+
+func (e *CardError) Error() string { return "card error " + e.Code }
+
+// errors.As and errors.Is reach a listener's own error through the
+// *ListenerError that names a keyed listener.
+func Example_errorsAs() {
+	checkout := signals.NewSync[Order]()
+	checkout.AddListenerWithErr(func(context.Context, Order) error {
+		return &CardError{Code: "insufficient_funds"}
+	}, "charge")
+
+	err := checkout.TryEmit(context.Background(), Order{ID: "A-7", Total: 30})
+	var card *CardError
+	if errors.As(err, &card) {
+		fmt.Println("declined:", card.Code)
+	}
+	var le *signals.ListenerError
+	if errors.As(err, &le) {
+		fmt.Println("failed step:", le.Key)
+	}
+	fmt.Println(err)
+
+	// An unkeyed listener's error comes back as it was returned.
+	var quick signals.SyncSignal[Order]
+	quick.AddListenerWithErr(func(context.Context, Order) error { return errDeclined })
+	fmt.Println(quick.TryEmit(context.Background(), Order{}) == errDeclined)
+	// Output:
+	// declined: insufficient_funds
+	// failed step: charge
+	// signals: listener "charge": card error insufficient_funds
+	// true
+}
+
+// Emit goes on after a panicking listener and hands the panic to OnError.
+func Example_panicInEmit() {
+	var reported []string
+	s := signals.NewSyncWithOptions[int](&signals.SignalOptions{
+		OnError: func(err error) { reported = append(reported, err.Error()) },
+	})
+	s.AddListener(func(context.Context, int) { panic("cache unavailable") }, "cache")
+	s.AddListener(func(_ context.Context, n int) { fmt.Println("stored", n) }, "store")
+
+	s.Emit(context.Background(), 42)
+	fmt.Println(reported)
+	// Output:
+	// stored 42
+	// [signals: listener "cache" panicked: cache unavailable]
+}
+
+// Wait bounds a shutdown: it returns ctx.Err() if listeners are still running
+// when ctx ends, and nil once they have all returned.
+func Example_drain() {
+	release := make(chan struct{})
+	uploads := signals.New[string]()
+	uploads.AddListener(func(context.Context, string) { <-release }, "s3")
+	uploads.Emit(context.Background(), "report.pdf")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	fmt.Println(uploads.Wait(ctx)) // the upload is still running
+
+	close(release)
+	fmt.Println(uploads.Wait(context.Background()))
+	// Output:
+	// context deadline exceeded
+	// <nil>
+}
+
+// A SyncSignal checks the context before each listener; an AsyncSignal whose
+// context is already done starts nothing. Listeners get the context too.
+func Example_cancellation() {
+	ctx, cancel := context.WithCancel(context.Background())
+	pipeline := signals.NewSync[string]()
+	pipeline.AddListener(func(_ context.Context, req string) {
+		fmt.Println("authenticated", req)
+		cancel() // say the client went away
+	}, "auth")
+	pipeline.AddListener(func(_ context.Context, req string) {
+		fmt.Println("handled", req)
+	}, "handle")
+
+	fmt.Println(pipeline.TryEmit(ctx, "GET /"))
+
+	var started atomic.Int32
+	notify := signals.New[string]()
+	notify.AddListener(func(context.Context, string) { started.Add(1) })
+	notify.Emit(ctx, "GET /")
+	_ = notify.Wait(context.Background())
+	fmt.Println("async listeners started:", started.Load())
+	fmt.Println(notify.TryEmit(ctx, "GET /"))
+	// Output:
+	// authenticated GET /
+	// context canceled
+	// async listeners started: 0
+	// context canceled
+}
+
+// Listeners may add, remove and emit on their own signal. An emit calls the
+// listeners that were there when it started.
+func Example_reentrancy() {
+	s := signals.NewSync[int]()
+	s.AddListener(func(ctx context.Context, n int) {
+		fmt.Println("first sees", n)
+		if n == 1 {
+			s.AddListener(func(_ context.Context, n int) { fmt.Println("late sees", n) }, "late")
+			s.Emit(ctx, n+1) // a nested emit, with the listener just added
+		}
+	}, "first")
+
+	s.Emit(context.Background(), 1)
+	fmt.Println(s.Keys())
+	// Output:
+	// first sees 1
+	// first sees 2
+	// late sees 2
+	// [first late]
 }
