@@ -198,7 +198,9 @@ bench-js: web web/test/testmodule.wasm $(BENCH_JS_DEPS)
 
 # The edge suite (worker/bench/edge.mjs): the example Worker, a plain
 # JavaScript Worker and the stock syumai/workers glue in one workerd, loaded
-# by wrk; it writes its section between the edge-bench markers.
+# by wrk; it writes its section between the edge-bench markers. STOCK (see
+# below) is set before the rule, as make expands prerequisites where it reads them.
+STOCK := worker/bench/build/stock
 bench-edge: worker $(STOCK)/app.wasm $(WORKERD) | /usr/bin/wrk
 	node worker/bench/edge.mjs --runs $(BENCH_RUNS) --out docs/benchmarks.md > /dev/null
 
@@ -211,7 +213,6 @@ bench-browser: worker $(WORKERD) | /usr/bin/chromium
 # The example's pipeline on syumai's stock glue, for bench-edge
 # (worker/bench/bench.capnp). workers-assets-gen runs from go.mod's version:
 # `go run ...@v0.32.0` would ask the proxy for a version list, which it refuses.
-STOCK := worker/bench/build/stock
 $(STOCK)/app.wasm: $(WORKER_GO)
 	go run github.com/syumai/workers/cmd/workers-assets-gen -mode go -o $(STOCK)
 	GOOS=js GOARCH=wasm go build -tags stock -trimpath -ldflags='-s -w' -o $@ ./worker/example

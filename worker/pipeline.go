@@ -30,9 +30,9 @@ type Request struct {
 type Result struct {
 	Request  *http.Request // the request as the handler (or the failing middleware) saw it
 	Status   int           // the status sent
-	Header   http.Header   // the headers sent
+	Header   http.Header   // the headers sent (net/http or the glue clean their values on the wire)
 	Duration time.Duration // from the start of the pipeline to the response
-	Err      error         // the error that became the response, nil if the handler wrote it
+	Err      error         // the error that became the response, nil if the handler's response was sent
 }
 
 // Options tunes a [Pipeline]. The zero value gives the defaults.
