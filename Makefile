@@ -71,6 +71,8 @@ test-wasip1: $(BIN)/wazero
 test-web: web web/test/testmodule.wasm web/test/othergo.wasm web/node_modules/.package-lock.json | /usr/bin/chromium
 	$(call header,tier 5/6: the npm package in Node and headless Chromium (node --test))
 	cd web && node --test test/
+	@# The program that the blocks of part 2 of docs/guide.md make up, built and run.
+	node --test docs/guide.test.mjs
 
 # The Worker of the hostile-handler tests (worker/internal/hostileworker), and
 # workerd: set before the rule, as make expands prerequisites where it reads them.

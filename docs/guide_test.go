@@ -1,7 +1,9 @@
 // Package docs_test keeps the Go code of guide.md honest: every Go block of
-// the guide is the code of declarations in the repository's test files, which
-// go test compiles and runs. After changing an Example, rewrite the guide's
-// blocks from the sources with
+// the guide is the code of declarations in the repository's Go files (most
+// of them Examples, which go test runs), but for the blocks of the Go module
+// that guide.test.mjs builds and runs (marked <!-- guide-test: main.go -->).
+// It also holds the guide's examples of package worker. After changing an
+// Example, rewrite the guide's blocks from the sources with
 //
 //	go test ./docs -run TestGuide -update
 package docs_test
@@ -22,7 +24,8 @@ import (
 )
 
 // goBlock is a fenced Go block of the guide whose first line names where its
-// code comes from: "// signals/example_test.go: ExampleSyncSignal_TryEmit".
+// code comes from: "// signals/example_test.go: ExampleSyncSignal_TryEmit",
+// or "// worker/example/main.go: main" for code that a test runs another way.
 type goBlock struct {
 	line  int      // of the opening fence (1-based), for messages
 	end   int      // index of the closing fence in the guide's lines
@@ -33,7 +36,7 @@ type goBlock struct {
 
 var update = flag.Bool("update", false, "rewrite guide.md's Go blocks from the sources they name")
 
-var sourceLine = regexp.MustCompile(`^// ([\w/.-]+_test\.go): (.+)$`)
+var sourceLine = regexp.MustCompile(`^// ([\w/.-]+\.go): (.+)$`)
 
 func guideBlocks(t *testing.T) (lines []string, blocks []goBlock) {
 	guide, err := os.ReadFile("guide.md")
@@ -43,6 +46,9 @@ func guideBlocks(t *testing.T) (lines []string, blocks []goBlock) {
 		if lines[i] != "```go" {
 			continue
 		}
+		if i > 0 && strings.HasPrefix(lines[i-1], "<!-- guide-test: ") {
+			continue // a block of the module that guide.test.mjs builds and runs
+		}
 		start := i
 		end := i + 1
 		for end < len(lines) && lines[end] != "```" {
@@ -50,7 +56,7 @@ func guideBlocks(t *testing.T) (lines []string, blocks []goBlock) {
 		}
 		require.Less(t, end, len(lines), "guide.md:%d: the Go block does not end", start+1)
 		m := sourceLine.FindStringSubmatch(lines[start+1])
-		require.NotNil(t, m, "guide.md:%d: a Go block must start with `// <dir>/<file>_test.go: <names>`", start+1)
+		require.NotNil(t, m, "guide.md:%d: a Go block must start with `// <dir>/<file>.go: <names>`", start+1)
 		blocks = append(blocks, goBlock{
 			line:  start + 1,
 			end:   end,
