@@ -55,7 +55,33 @@ const minimalPage = (wasm) => `<!doctype html>
 </script></head><body></body></html>
 `;
 
-// The example Worker's static files, plus /bench/: the minimal program's page.
+// Where the time goes: each module's streamed compile, then its start
+// (load() of the compiled module for the demo's; instantiate and run for
+// the minimal one), one after the other in one page.
+const phasesPage = (demo, minimal) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>phases</title><link rel="icon" href="data:,">
+<script src="wasm_exec.js"></script>
+<script type="module">
+  import { load } from '../src/index.js';
+  const phases = {};
+  let at = performance.now();
+  const lap = (name) => { const now = performance.now(); phases[name] = now - at; at = now; };
+  const demo = await WebAssembly.compileStreaming(fetch(${JSON.stringify('../src/' + demo)}));
+  lap('demoCompile');
+  await load(demo);
+  lap('demoStart');
+  const minimal = await WebAssembly.compileStreaming(fetch(${JSON.stringify(minimal)}));
+  lap('minimalCompile');
+  const go = new Go();
+  go.run(await WebAssembly.instantiate(minimal, go.importObject));
+  lap('minimalStart');
+  window.__phases = phases;
+  document.body.dataset.state = 'ready';
+</script></head><body></body></html>
+`;
+
+// The example Worker's static files, plus /bench/: the minimal program's
+// page and the phases page.
 function buildWorker() {
   rmSync(STATIC, { recursive: true, force: true });
   cpSync(here('../example/static/'), STATIC, { recursive: true });
@@ -65,11 +91,12 @@ function buildWorker() {
   writeFileSync(STATIC + 'bench/' + name, minimal);
   cpSync(STATIC + 'src/wasm_exec.js', STATIC + 'bench/wasm_exec.js');
   writeFileSync(STATIC + 'bench/index.html', minimalPage(name));
+  const demoWasm = readdirSync(STATIC + 'src').find((f) => f.endsWith('.wasm'));
+  writeFileSync(STATIC + 'bench/phases.html', phasesPage(demoWasm, name));
   execFileSync('go', ['run', './worker/cmd/edgeworker', 'build', '-o', BUILD, '-static', STATIC, './worker/example'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const demoWasm = readdirSync(STATIC + 'src').find((f) => f.endsWith('.wasm'));
   return { minimalBytes: minimal.length, demoBytes: readFileSync(STATIC + 'src/' + demoWasm).length };
 }
 
@@ -106,12 +133,17 @@ async function visits(url) {
         timeout: 60_000,
       });
       if (errors.length) throw new Error(`${url}: ${errors.join('\n')}`);
-      const [ready, status] = await page.evaluate(() => [window.__ready, document.getElementById('status')?.textContent]);
+      const [ready, status, phases] = await page.evaluate(() => [
+        window.__ready,
+        document.getElementById('status')?.textContent,
+        window.__phases,
+      ]);
       if (ready === undefined) throw new Error(`${url} failed: ${status}`);
       const started = /started in (\d+) ms/.exec(status ?? '');
-      return { ready, started: started ? Number(started[1]) : undefined };
+      return { ready, started: started ? Number(started[1]) : undefined, phases };
     };
     const first = await visit();
+    if (first.phases) return first.phases; // the phases page: one visit
     await page.goto('about:blank');
     const codeCached = await waitForCodeCache(profile);
     const repeat = await visit();
@@ -139,6 +171,7 @@ async function waitForCodeCache(profile) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
+const loadBefore = os.loadavg()[0];
 const sizes = buildWorker();
 const workerd = await startWorkerd(BUILD + 'config.capnp', ['http'], { path: '/health' });
 const results = [];
@@ -146,14 +179,17 @@ try {
   for (let run = 1; run <= runs; run++) {
     const demo = await visits(workerd.urls.http + '/demo/');
     const minimal = await visits(workerd.urls.http + '/bench/');
-    results.push({ demo, minimal });
-    console.error(`run ${run} of ${runs}: ${JSON.stringify({ demo, minimal })}`);
+    const phases = await visits(workerd.urls.http + '/bench/phases.html');
+    results.push({ demo, minimal, phases });
+    console.error(`run ${run} of ${runs}: ${JSON.stringify({ demo, minimal, phases })}`);
   }
 } finally {
   await workerd.stop();
 }
 
 // --- report ---
+
+const loadAfter = os.loadavg()[0];
 
 const med = (f) => median(results.map(f));
 const ms = (v) => `${Math.round(v)} ms`;
@@ -176,7 +212,7 @@ and the bridge's modules, then edgesignals.wasm, ${kb(sizes.demoBytes)}, started
 **minimal** (a page that streams a Go js/wasm program doing one \`js.Global().Set\`, ${kb(sizes.minimalBytes)},
 with \`WebAssembly.instantiateStreaming\` and runs it). Each figure is the time from the start of the navigation
 to the page saying it is ready, in ${chromiumVersion} (headless, playwright-core), ${os.cpus().length} cores shared
-with workerd. A first visit uses a new profile; the repeat visit, the same profile right after, once Chromium has
+with workerd (load average ${loadBefore.toFixed(1)} before the runs, ${loadAfter.toFixed(1)} after). A first visit uses a new profile; the repeat visit, the same profile right after, once Chromium has
 written the compiled wasm code to its cache (a wasm code cache entry was there in ${cached('demo')} of ${runs} demo
 and ${cached('minimal')} of ${runs} minimal runs).
 
@@ -185,6 +221,14 @@ and ${cached('minimal')} of ${runs} minimal runs).
 | first visit: navigation to ready | ${ms(med((r) => r.demo.first.ready))} | ${ms(med((r) => r.minimal.first.ready))} | ${x(firstRatio)} minimal's first | ≤ 1.3x: ${verdict(firstRatio <= 1.3)} |
 | repeat visit: navigation to ready | ${ms(med((r) => r.demo.repeat.ready))} | ${ms(med((r) => r.minimal.repeat.ready))} | ${x(repeatRatio)} minimal's first | < 1x: ${verdict(repeatRatio < 1)} |
 | the demo's own "started in" (load() alone), first / repeat | ${ms(med((r) => r.demo.first.started))} / ${ms(med((r) => r.demo.repeat.started))} | | | |
+| phases, first visit: streamed compile | ${ms(med((r) => r.phases.demoCompile))} | ${ms(med((r) => r.phases.minimalCompile))} | ${x(med((r) => r.phases.demoCompile / r.phases.minimalCompile))} | |
+| phases, first visit: start (Go's init and main to ready) | ${ms(med((r) => r.phases.demoStart))} | ${ms(med((r) => r.phases.minimalStart))} | ${x(med((r) => r.phases.demoStart / r.phases.minimalStart))} | |
+
+The phases come from a third page (\`/bench/phases.html\`, a new profile each run) that compiles each module with
+\`WebAssembly.compileStreaming\`, then starts it (\`load()\` of the compiled module for the demo's; instantiate and
+\`go.run\` for the minimal one), one after the other. On the demo page the compile starts only once the page's
+scripts have imported the package's modules (\`edgesignals.js\`, then \`index.js\` and its five imports), while the
+minimal page starts it as soon as \`wasm_exec.js\` has run.
 ${END}`;
 
 if (out !== '/dev/null') {
