@@ -57,7 +57,9 @@ const minimalPage = (wasm) => `<!doctype html>
 
 // Where the time goes: each module's streamed compile, then its start
 // (load() of the compiled module for the demo's; instantiate and run for
-// the minimal one), one after the other in one page.
+// the minimal one), one after the other in one page. The first compile in a
+// new browser also pays for starting the engine, so the order alternates
+// between runs (?minimal-first).
 const phasesPage = (demo, minimal) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>phases</title><link rel="icon" href="data:,">
 <script src="wasm_exec.js"></script>
@@ -66,15 +68,23 @@ const phasesPage = (demo, minimal) => `<!doctype html>
   const phases = {};
   let at = performance.now();
   const lap = (name) => { const now = performance.now(); phases[name] = now - at; at = now; };
-  const demo = await WebAssembly.compileStreaming(fetch(${JSON.stringify('../src/' + demo)}));
-  lap('demoCompile');
-  await load(demo);
-  lap('demoStart');
-  const minimal = await WebAssembly.compileStreaming(fetch(${JSON.stringify(minimal)}));
-  lap('minimalCompile');
-  const go = new Go();
-  go.run(await WebAssembly.instantiate(minimal, go.importObject));
-  lap('minimalStart');
+  const steps = {
+    async demo() {
+      const module = await WebAssembly.compileStreaming(fetch(${JSON.stringify('../src/' + demo)}));
+      lap('demoCompile');
+      await load(module);
+      lap('demoStart');
+    },
+    async minimal() {
+      const module = await WebAssembly.compileStreaming(fetch(${JSON.stringify(minimal)}));
+      lap('minimalCompile');
+      const go = new Go();
+      go.run(await WebAssembly.instantiate(module, go.importObject));
+      lap('minimalStart');
+    },
+  };
+  const order = location.search === '?minimal-first' ? ['minimal', 'demo'] : ['demo', 'minimal'];
+  for (const name of order) await steps[name]();
   window.__phases = phases;
   document.body.dataset.state = 'ready';
 </script></head><body></body></html>
@@ -179,7 +189,7 @@ try {
   for (let run = 1; run <= runs; run++) {
     const demo = await visits(workerd.urls.http + '/demo/');
     const minimal = await visits(workerd.urls.http + '/bench/');
-    const phases = await visits(workerd.urls.http + '/bench/phases.html');
+    const phases = await visits(workerd.urls.http + '/bench/phases.html' + (run % 2 ? '' : '?minimal-first'));
     results.push({ demo, minimal, phases });
     console.error(`run ${run} of ${runs}: ${JSON.stringify({ demo, minimal, phases })}`);
   }
@@ -226,7 +236,7 @@ and ${cached('minimal')} of ${runs} minimal runs).
 
 The phases come from a third page (\`/bench/phases.html\`, a new profile each run) that compiles each module with
 \`WebAssembly.compileStreaming\`, then starts it (\`load()\` of the compiled module for the demo's; instantiate and
-\`go.run\` for the minimal one), one after the other. On the demo page the compile starts only once the page's
+\`go.run\` for the minimal one), one after the other, the demo's first in odd runs and second in even ones. On the demo page the compile starts only once the page's
 scripts have imported the package's modules (\`edgesignals.js\`, then \`index.js\` and its five imports), while the
 minimal page starts it as soon as \`wasm_exec.js\` has run.
 ${END}`;
