@@ -178,12 +178,18 @@ test("the README's Go browser module in Chromium, from the page the Worker serve
   }
 });
 
-test('the README dev command rebuilds when a .go file changes', async () => {
+test('the README dev command rebuilds when a .go file or a static file changes', async () => {
   const main = join(dir, 'main.go');
   const source = readFileSync(main, 'utf8');
   assert.ok(source.includes('"hello, "'), 'main.go greets with "hello, "');
-  const from = devOutput.length;
+  let from = devOutput.length;
   writeFileSync(main, source.replace('"hello, "', '"hi, "'));
   await devSays(/main\.go changed[\s\S]*serving the new build/, from);
   assert.equal(await (await fetch(`${base}/hello/Ada`)).text(), 'hi, Ada\n');
+
+  const page = join(dir, 'public', 'index.html');
+  from = devOutput.length;
+  writeFileSync(page, readFileSync(page, 'utf8').replace('<title>greeter</title>', '<title>greeter, again</title>'));
+  await devSays(/index\.html changed[\s\S]*serving the new build/, from);
+  assert.match(await (await fetch(`${base}/`)).text(), /<title>greeter, again<\/title>/);
 });
