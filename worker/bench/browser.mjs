@@ -238,7 +238,9 @@ The phases come from a third page (\`/bench/phases.html\`, a new profile each ru
 \`WebAssembly.compileStreaming\`, then starts it (\`load()\` of the compiled module for the demo's; instantiate and
 \`go.run\` for the minimal one), one after the other, the demo's first in odd runs and second in even ones. On the demo page the compile starts only once the page's
 scripts have imported the package's modules (\`edgesignals.js\`, then \`index.js\` and its five imports), while the
-minimal page starts it as soon as \`wasm_exec.js\` has run.
+minimal page starts it as soon as \`wasm_exec.js\` has run. The demo's module is ${x(sizes.demoBytes / sizes.minimalBytes)} the minimal one's
+size; compile, start and that later start of the compile make up its first visit's gap. The first-visit ratios of
+single runs ranged from ${x(Math.min(...results.map((r) => r.demo.first.ready / r.minimal.first.ready)))} to ${x(Math.max(...results.map((r) => r.demo.first.ready / r.minimal.first.ready)))}: on a busy machine, read the medians with that spread in mind.
 ${END}`;
 
 if (out !== '/dev/null') {
