@@ -83,6 +83,7 @@ type Pipeline struct {
 	// onStepped, if set, sees each request once its middleware have all
 	// returned (in a Worker, Serve keeps their headers for the glue).
 	onStepped func(*Request)
+	steppers  chan stepper // idle goroutines that run steps, see goStep
 }
 
 // New returns a pipeline with no middleware that serves requests with h.
@@ -92,6 +93,7 @@ func New(h http.Handler, opts *Options) *Pipeline {
 		Middleware: signals.NewSync[*Request](),
 		Done:       &signals.AsyncSignal[Result]{},
 		handler:    signals.NewSync[*exchange](),
+		steppers:   make(chan stepper, maxIdleSteppers),
 	}
 	p.handler.AddListener(func(ctx context.Context, x *exchange) {
 		h.ServeHTTP(x.out, x.req.Request)
@@ -160,10 +162,10 @@ func (p *Pipeline) serve(r *http.Request) (out *response, done func()) {
 	// while a step still runs; what that step then writes is dropped.
 	finished := make(chan error, 1)
 	p.pending.add()
-	go func() {
+	p.goStep(func() {
 		defer p.pending.done()
 		finished <- p.run(ctx, x)
-	}()
+	})
 	req := x.req
 	var err error
 	select {
@@ -182,6 +184,37 @@ func (p *Pipeline) serve(r *http.Request) (out *response, done func()) {
 
 	result := Result{Request: req.Request, Status: out.status, Header: out.header, Duration: time.Since(start), Err: err}
 	return out, func() { p.Done.Emit(context.WithoutCancel(ctx), result) }
+}
+
+// A stepper is an idle goroutine that runs the steps of requests one after
+// another: in js/wasm a new goroutine per request would grow its stack anew
+// every time, a tenth of a request's work there.
+type stepper chan func()
+
+// maxIdleSteppers is how many steppers wait for work at most.
+const maxIdleSteppers = 4
+
+// goStep runs f on an idle stepper, or on a new goroutine that then stays
+// as a stepper.
+func (p *Pipeline) goStep(f func()) {
+	select {
+	case s := <-p.steppers:
+		s <- f
+	default:
+		go p.step(make(stepper, 1), f)
+	}
+}
+
+func (p *Pipeline) step(s stepper, f func()) {
+	for {
+		f()
+		select {
+		case p.steppers <- s:
+		default:
+			return // enough wait already
+		}
+		f = <-s
+	}
 }
 
 // run is the pipeline proper: body limit, middleware, handler.

@@ -32,15 +32,9 @@ func Serve(p *Pipeline) {
 		crashHead = appendResponseHead(crashHead[:0], req.ResponseHeader)
 		crash = [2]uint32{uint32(uintptr(unsafe.Pointer(unsafe.SliceData(crashHead)))), uint32(len(crashHead))}
 	}
+	served, respondTo = p, respond
+	go serveEach()
 	// These live as long as the Go program: never released.
-	binding.Set("serve", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		crash[1] = 0
-		var r *http.Request
-		var err error
-		r, expire, err = newRequest(buf[:args[0].Int()], args[1].Int(), args[2].Int(), p.opts.Timeout)
-		go serve(p, respond, r, expire, err)
-		return nil
-	}))
 	// js/worker.mjs calls refused before a request, with the requests it
 	// refused since the last one (see ErrOverloaded).
 	binding.Set("refused", js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -54,6 +48,51 @@ func Serve(p *Pipeline) {
 	}))
 	binding.Call("ready")
 	select {}
+}
+
+// The pipeline Serve serves, and the glue's respond function.
+var (
+	served    *Pipeline
+	respondTo js.Value
+)
+
+// incoming is a request on its way from worker_serve to serveEach.
+type incoming struct {
+	r      *http.Request
+	cancel context.CancelCauseFunc
+	err    error
+}
+
+// requests holds the request worker_serve read until serveEach takes it:
+// a Go runtime serves one request at a time.
+var requests = make(chan incoming, 1)
+
+// workerServe reads the request js/worker.mjs wrote to buf (n bytes, the
+// body's length or -1, its declared length) and hands it to serveEach;
+// js/worker.mjs then resumes Go, which serves it. An export costs less
+// than a js.FuncOf call, whose event goes through several JavaScript
+// values; it must not block, so a request it cannot hand over (there is
+// none, as the glue waits for each request's end) gets a goroutine.
+//
+//go:wasmexport worker_serve
+func workerServe(n, body, length int32) {
+	crash[1] = 0
+	r, cancel, err := newRequest(buf[:n], int(body), int(length), served.opts.Timeout)
+	expire = cancel
+	select {
+	case requests <- incoming{r, cancel, err}:
+	default:
+		go serve(served, respondTo, r, cancel, err)
+	}
+}
+
+// serveEach serves the requests one after another on one goroutine, whose
+// stack has grown to what serving takes: a new goroutine per request would
+// grow its stack anew every time.
+func serveEach() {
+	for in := range requests {
+		serve(served, respondTo, in.r, in.cancel, in.err)
+	}
 }
 
 // The request crosses from js/worker.mjs in Go's memory, not as JavaScript
