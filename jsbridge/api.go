@@ -32,8 +32,9 @@ func Listen[T any](name string, fn signals.SignalListenerErr[T], key ...string) 
 // Export makes s available to JavaScript as signal(name). JavaScript can add
 // and remove listeners, which stay JavaScript functions that Go calls, and
 // emit payloads, which convert to T as for [Listen]. s's Go listeners may
-// wait, as Listen's may: JavaScript's emit and tryEmit then await them. A
-// second Export of the same name replaces the first.
+// wait, as Listen's may: JavaScript's tryEmit then awaits them, and emit
+// returns without waiting for them. A second Export of the same name
+// replaces the first.
 //
 // Export panics if T converts neither from JavaScript nor to it.
 func Export[T any](name string, s signals.Signal[T]) {

@@ -100,10 +100,31 @@ export class Host {
   run() {
     this.#depth++;
     try {
-      return this.go.run(this.instance);
+      const exited = this.go.run(this.instance);
+      // The calls Go was running will never end: they fail.
+      exited.then(() => {
+        for (const { reject } of this.#pending.values()) reject(this.#exited());
+        this.#pending.clear();
+      });
+      return exited;
     } finally {
       this.#depth--;
     }
+  }
+
+  #exited() {
+    return new Error(`edgesignals: the Go program of ${this.where} has exited`);
+  }
+
+  /** Throws if the Go program has exited: its exports must not run again. */
+  running() {
+    if (this.go.exited) throw this.#exited();
+  }
+
+  /** Before a call into Go that may change what Go holds: see resumeLater. */
+  enter() {
+    this.running();
+    this.resumeLater();
   }
 
   // --- called by Go ---
@@ -193,8 +214,8 @@ export class Host {
    * @param {AbortSignal} [signal]
    */
   callGo(fn, target, payload, signal, run) {
-    this.resumeLater();
-    const call = (this.#calls = (this.#calls + 1) | 0);
+    this.enter();
+    const call = (this.#calls = (this.#calls % 0x7fffffff) + 1); // 1 to 2^31-1: Go takes 0 for none
     let kind = KIND_NUMBER, num = 0, n = 0;
     if (typeof payload === 'number') {
       num = payload;
@@ -233,6 +254,14 @@ export class Host {
       this.#depth--;
       this.#run = outer;
       this.#runCall = outerCall;
+    }
+    if (this.go.exited) {
+      // The program ended during the call (a goroutine panicked).
+      // wasm_exec.js resolves go.run's promise after its own entries into Go
+      // only: this ends the calls still pending too (see run).
+      stop?.();
+      this.go._resolveExitPromise();
+      throw this.#exited();
     }
     view = this.go.mem;
     let status = STATUS_PENDING;
@@ -385,7 +414,7 @@ export class GoSignal {
     }
     const host = this.host;
     host.staged = (payload, call) => host.callListener(fn, payload, call);
-    host.resumeLater();
+    host.enter();
     try {
       return host.exports.es_add(this.handle, this.#key(key, method), once);
     } finally {
@@ -400,20 +429,22 @@ export class GoSignal {
   }
 
   removeListener(key) {
-    this.host.resumeLater();
+    this.host.enter();
     return this.host.exports.es_remove(this.handle, this.#key(key, 'removeListener'));
   }
 
   reset() {
-    this.host.resumeLater();
+    this.host.enter();
     this.host.exports.es_reset(this.handle);
   }
 
   get size() {
+    this.host.running();
     return this.host.exports.es_len(this.handle);
   }
 
   keys() {
+    this.host.running();
     this.host.exports.es_keys(this.handle);
     return this.host.lastKeys;
   }

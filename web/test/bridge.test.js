@@ -160,3 +160,16 @@ test("a timeout rejects tryEmit and cancels the waiting Go listener's context", 
   }
   await waits.tryEmit(1);
 });
+
+test('a Go program that ends rejects the calls it was running, and refuses the next ones', async () => {
+  // The program ends while the call waits (10 ms), or during the call itself (0).
+  for (const ms of [10, 0]) {
+    const doomed = await load(new URL('./testmodule.wasm', import.meta.url)); // a Go instance of its own
+    const fatal = doomed.createSignal({ name: 'fatal' });
+    await assert.rejects(fatal.tryEmit(ms), { message: /the Go program of .*testmodule\.wasm has exited/ });
+    assert.throws(() => doomed.emit('go.sum', 1), { message: /the Go program of .*testmodule\.wasm has exited/ });
+    await assert.rejects(doomed.tryEmit('go.strict', 1), { message: /has exited/ });
+    assert.throws(() => doomed.signal('go.sum').size, { message: /has exited/ });
+  }
+  await es.signal('go.strict').tryEmit(1); // the other instance lives on
+});

@@ -197,6 +197,18 @@ func waiting(cancelled *signals.SyncSignal[float64]) {
 		return errors.New("crossed")
 	}, "go:crossed")
 
+	// "fatal" waits while a goroutine of its own panics, at once or after
+	// the milliseconds emitted: the program ends.
+	jsbridge.Listen("fatal", func(_ context.Context, ms float64) error {
+		go func() {
+			if ms > 0 {
+				time.Sleep(time.Duration(ms) * time.Millisecond)
+			}
+			panic("fatal: the test module ends here")
+		}()
+		select {}
+	}, "go:fatal")
+
 	// "stuck" never returns, whatever happens: it ignores its context.
 	jsbridge.Listen("stuck", func(context.Context, any) error { select {} }, "go:stuck")
 
