@@ -59,8 +59,9 @@ type Marshaler interface {
 
 // Unmarshaler is implemented, with a pointer receiver, by payload types
 // that convert themselves from the values of the mapping (float64, string,
-// bool, nil, []byte, []any, map[string]any). An error it returns reaches
-// JavaScript as a TypeError, as a [*PayloadError] that wraps it.
+// bool, nil, []byte, []any, map[string]any); a listener then takes the type
+// itself, not a pointer to it. An error it returns reaches JavaScript as a
+// TypeError, as a [*PayloadError] that wraps it.
 type Unmarshaler interface {
 	UnmarshalJS(v any) error
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -204,8 +203,7 @@ func article(kind string) string {
 // convert turns a decoded value into the type a listener takes. The mapping
 // types themselves and empty interfaces (any) take them as they are; int and
 // int64 take whole numbers within ±2^53, float32 numbers within its range;
-// other types implement Unmarshaler (on their pointer), and so does the type
-// a pointer type points to.
+// other types implement Unmarshaler on their pointer.
 func convert[T any](v any) (T, error) {
 	if t, ok := v.(T); ok {
 		return t, nil
@@ -235,11 +233,6 @@ func convert[T any](v any) (T, error) {
 		}
 	case Unmarshaler:
 		return t, unmarshal[T](p, v)
-	default:
-		if u, ok := pointerUnmarshaler[T](); ok {
-			t = u.Interface().(T)
-			return t, unmarshal[T](u.Interface().(Unmarshaler), v)
-		}
 	}
 	return t, &PayloadError{Want: typeName[T](), Got: kindOf(v)}
 }
@@ -251,48 +244,62 @@ func unmarshal[T any](u Unmarshaler, v any) error {
 	return nil
 }
 
-// pointerUnmarshaler returns a new value of the type that T points to, if T
-// is a pointer whose value implements Unmarshaler.
-func pointerUnmarshaler[T any]() (reflect.Value, bool) {
-	typ := reflect.TypeFor[T]()
-	if typ.Kind() != reflect.Pointer || !typ.Implements(unmarshalerType) {
-		return reflect.Value{}, false
-	}
-	return reflect.New(typ.Elem()), true
+// typeName names T as Go code writes it ("main.Order", "[]any").
+func typeName[T any]() string {
+	return assertionName(func() { _ = any(nil).(T) }, ", not ")
 }
 
-var unmarshalerType = reflect.TypeFor[Unmarshaler]()
+// typeOf names the type of v, which is not nil.
+func typeOf(v any) string {
+	return assertionName(func() { _ = v.(struct{ jsbridgeNever byte }) }, " is ")
+}
 
-// typeName names T as Go code writes it.
-func typeName[T any]() string { return goName(reflect.TypeFor[T]()) }
-
-func goName(typ reflect.Type) string {
-	return strings.ReplaceAll(typ.String(), "interface {}", "any")
+// assertionName runs a type assertion that fails and takes the type's name
+// from the runtime's message ("interface conversion: interface {} is X, not
+// Y") after marker. The reflect package would say the same, but using a
+// reflect.Type keeps all of its methods in every module: some 40 KB.
+func assertionName(assert func(), marker string) (name string) {
+	defer func() {
+		err, _ := recover().(error)
+		name = "a type the bridge cannot name"
+		if err == nil {
+			return
+		}
+		msg := err.Error()
+		if i := strings.Index(msg, marker); i >= 0 {
+			name, _, _ = strings.Cut(msg[i+len(marker):], ", not ")
+			name = strings.ReplaceAll(name, "interface {}", "any")
+		}
+	}()
+	assert()
+	return ""
 }
 
 // convertible reports whether any JavaScript payload converts to T, so
-// that Listen can refuse a listener that could never be called.
+// that Listen can refuse a listener that could never be called. It asks
+// with type assertions, not with reflect, whose Implements, PointerTo and
+// New would add some 200 KB to every module.
 func convertible[T any]() bool {
 	switch any(*new(T)).(type) {
 	case float64, int, int64, float32, string, bool, []byte, []any, map[string]any:
 		return true
+	case nil: // an interface type: the payloads convert if it has no methods
+		_, empty := any(struct{}{}).(T)
+		return empty
 	}
-	typ := reflect.TypeFor[T]()
-	if typ.Kind() == reflect.Interface {
-		return typ.NumMethod() == 0
-	}
-	if reflect.PointerTo(typ).Implements(unmarshalerType) {
-		return true
-	}
-	_, ok := pointerUnmarshaler[T]()
+	_, ok := any(new(T)).(Unmarshaler)
 	return ok
 }
 
 // unconvertible says why no payload converts to T.
 func unconvertible[T any]() string {
-	return "no JavaScript payload converts to " + typeName[T]() + ": the bridge converts payloads to float64, int, " +
+	msg := "no JavaScript payload converts to " + typeName[T]() + ": the bridge converts payloads to float64, int, " +
 		"int64, float32, string, bool, []byte, []any, map[string]any and interfaces without methods (any), " +
 		"and to types whose pointer implements jsbridge.Unmarshaler"
+	if _, ok := any(*new(T)).(Unmarshaler); ok { // T is a pointer to such a type
+		msg += " (take " + strings.TrimPrefix(typeName[T](), "*") + ", not a pointer to it)"
+	}
+	return msg
 }
 
 // convertsToJS reports whether the bridge converts a value of v's own type

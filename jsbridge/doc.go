@@ -20,7 +20,7 @@
 // and int64 if it is whole and within ±2^53, and to float32 if it is within
 // float32's range (±3.4e38; rounded to float32's precision; NaN and the
 // infinities too). Other types implement [Unmarshaler] on their pointer,
-// and a listener may then take the type or a pointer to it. A payload that
+// and a listener takes the type itself (not a pointer to it). A payload that
 // does not convert, or that an Unmarshaler refuses, is a [*PayloadError]
 // naming the Go type, which JavaScript receives as a TypeError; it never
 // panics. Listen refuses, with a panic, a type that no payload converts to.

@@ -5,7 +5,6 @@ package jsbridge
 import (
 	"context"
 	"errors"
-	"reflect"
 	"strconv"
 	"strings"
 	"syscall/js"
@@ -209,13 +208,13 @@ func toJS(v any) (js.Value, error) {
 	case Marshaler:
 		m := v.MarshalJS()
 		if !convertsToJS(m) {
-			return js.Undefined(), errors.New("jsbridge: " + goName(reflect.TypeOf(v)) + ".MarshalJS returned a value of type " +
-				goName(reflect.TypeOf(m)) + ", which does not convert to JavaScript: return nil, a bool, float64, float32, int, " +
+			return js.Undefined(), errors.New("jsbridge: " + typeOf(v) + ".MarshalJS returned a value of type " +
+				typeOf(m) + ", which does not convert to JavaScript: return nil, a bool, float64, float32, int, " +
 				"int64, string, []byte, []any, map[string]any or a jsbridge.Marshaler")
 		}
 		return toJS(m)
 	}
-	return js.Undefined(), errors.New("jsbridge: a Go payload of type " + goName(reflect.TypeOf(v)) +
+	return js.Undefined(), errors.New("jsbridge: a Go payload of type " + typeOf(v) +
 		" does not convert to JavaScript: implement jsbridge.Marshaler on it")
 }
 

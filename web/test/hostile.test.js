@@ -117,10 +117,10 @@ const rows = [
   }],
   ['a number into a Go string listener', () => texts.tryEmit(5), { name: 'TypeError', message: /payload is a number, the listener takes string/ }],
   ['an object that a Go Unmarshaler refuses', () => es.createSignal({ name: 'points' }).tryEmit({ x: 'a' }), {
-    name: 'TypeError', message: 'jsbridge: payload is an object, the listener takes *main.point: a point needs numbers x and y',
+    name: 'TypeError', message: 'jsbridge: payload is an object, the listener takes main.point: a point needs numbers x and y',
   }],
   ['a string for a Go Unmarshaler', () => es.signal('points').tryEmit('1,2'), {
-    name: 'TypeError', message: 'jsbridge: payload is a string, the listener takes *main.point: a point needs numbers x and y',
+    name: 'TypeError', message: 'jsbridge: payload is a string, the listener takes main.point: a point needs numbers x and y',
   }],
   ['an object that a Go Unmarshaler takes', () => es.signal('points').tryEmit({ x: 1, y: 2 }), () => {}],
   ['1e40 for a Go float32 listener', () => es.createSignal({ name: 'ratios' }).tryEmit(1e40), {

@@ -103,7 +103,7 @@ func main() {
 
 	// "points" takes a point, which converts itself (jsbridge.Unmarshaler);
 	// "ratios" takes float32s, and fails on those it cannot hold exactly.
-	jsbridge.Listen("points", func(context.Context, *point) error { return nil }, "go:points")
+	jsbridge.Listen("points", func(context.Context, point) error { return nil }, "go:points")
 	jsbridge.Listen("ratios", func(_ context.Context, f float32) error {
 		if float64(f) != math.Round(float64(f)*4)/4 {
 			return errors.New("not a quarter: " + strconv.FormatFloat(float64(f), 'g', -1, 32))
