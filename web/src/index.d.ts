@@ -84,3 +84,6 @@ export interface EdgeSignals {
  * was built by another Go release than this package's wasm_exec.js, or with another bridge protocol.
  */
 export declare function load(source?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<EdgeSignals>;
+
+// The hub client: signals shared through a signal hub (hub.d.ts).
+export * from './hub.js';

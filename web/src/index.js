@@ -10,6 +10,7 @@ import { Signal } from './signal.js';
 import { Host, GoSignal, GoError } from './bridge.js';
 
 export { Signal, GoSignal, GoError };
+export { connect, HubError } from './hub.js';
 
 const HOST_GLOBAL = '__edgesignals_host'; // where jsbridge.Serve takes the host from
 // Node's modules, named by variables so that bundlers for the browser or

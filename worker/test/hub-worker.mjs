@@ -3,6 +3,7 @@
 // route that evicts every Durable Object (workerd:unsafe, --experimental).
 import unsafe from "workerd:unsafe";
 import { SignalHub, routeHub } from "./hub.mjs";
+import { connect } from "./client/hub.js";
 
 export { SignalHub };
 
@@ -12,9 +13,22 @@ export class SmallHub extends SignalHub {
 
 export default {
   async fetch(request, env) {
-    if (new URL(request.url).pathname === "/evict") {
+    const url = new URL(request.url);
+    if (url.pathname === "/evict") {
       await unsafe.evictAllDurableObjects();
       return new Response("evicted");
+    }
+    if (url.pathname === "/client") {
+      // The npm package's client inside a Worker: emits the body on the
+      // signal named by ?signal= through this Worker's own address, and
+      // answers with the seq once the hub stored it.
+      const hub = connect(url.origin + "/hub/");
+      try {
+        const seq = await hub.signal(url.searchParams.get("signal")).tryEmit(await request.json(), { timeout: 5000 });
+        return Response.json({ seq });
+      } finally {
+        hub.close();
+      }
     }
     return (
       routeHub(request, env.HUB) ??

@@ -18,15 +18,28 @@ export async function startHub() {
   const dir = mkdtempSync(join(tmpdir(), 'hub-'));
   cpSync(here('../js/hub.mjs'), join(dir, 'hub.mjs'));
   cpSync(here('hub-worker.mjs'), join(dir, 'hub-worker.mjs'));
+  mkdirSync(join(dir, 'client'));
+  for (const file of ['hub.js', 'signal.js']) cpSync(here(`../../web/src/${file}`), join(dir, 'client', file));
   writeFileSync(
     join(dir, 'config.capnp'),
     `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [(name = "hub", worker = .hub), (name = "storage", disk = (path = "${join(dir, 'storage')}", writable = true))],
+  services = [
+    (name = "hub", worker = .hub),
+    (name = "storage", disk = (path = "${join(dir, 'storage')}", writable = true)),
+    # The client test's Worker connects to this Worker's own loopback address.
+    (name = "loopback", network = (allow = ["local", "private", "public"])),
+  ],
   sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "hub")],
 );
 const hub :Workerd.Worker = (
-  modules = [(name = "hub-worker.mjs", esModule = embed "hub-worker.mjs"), (name = "hub.mjs", esModule = embed "hub.mjs")],
+  modules = [
+    (name = "hub-worker.mjs", esModule = embed "hub-worker.mjs"),
+    (name = "hub.mjs", esModule = embed "hub.mjs"),
+    (name = "client/hub.js", esModule = embed "client/hub.js"),
+    (name = "client/signal.js", esModule = embed "client/signal.js"),
+  ],
+  globalOutbound = "loopback",
   compatibilityDate = "2026-11-01",
   compatibilityFlags = ["unsafe_module"],
   durableObjectNamespaces = [

@@ -11,6 +11,7 @@ const package :Workerd.Worker = (
     (name = "package-worker.mjs", esModule = embed "package-worker.mjs"),
     (name = "src/index.js", esModule = embed "../../web/src/index.js"),
     (name = "src/signal.js", esModule = embed "../../web/src/signal.js"),
+    (name = "src/hub.js", esModule = embed "../../web/src/hub.js"),
     (name = "src/bridge.js", esModule = embed "../../web/src/bridge.js"),
     (name = "src/wire.js", esModule = embed "../../web/src/wire.js"),
     (name = "src/wasm_exec.js", esModule = embed "../../web/src/wasm_exec.js"),
