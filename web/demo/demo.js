@@ -70,6 +70,42 @@
     return `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}.${pad(now.getMilliseconds(), 3)}`;
   }
 
+  // Names this tab in the orders it shares.
+  const TAB = `tab ${Math.random().toString(36).slice(2, 6)}`;
+
+  // Connects to the hub at path and lists the orders of its signal "orders";
+  // returns the remote signal.
+  async function startLive(path, log) {
+    const { connect } = await import('../src/hub.js');
+    const card = $('live');
+    const list = $('live-orders');
+    const state = $('live-status');
+    card.hidden = false;
+    const hub = connect(new URL(path, location.href), {
+      onGap: ({ from, to }) => log.emit({ kind: 'error', text: `hub: orders ${from} to ${to - 1} were missed` }),
+    });
+    const orders = hub.signal('orders');
+    orders.addListener(({ item, quantity, from }) => {
+      const line = el('li', '', from === TAB ? 'ok' : 'info');
+      const who = from === TAB ? 'this tab' : from;
+      line.append(el('time', `#${orders.seq}`), el('span', `${quantity} × ${item} (${who})`));
+      line.dataset.seq = orders.seq;
+      list.append(line);
+      list.scrollTop = list.scrollHeight;
+    }, 'js:live');
+    // The first emit waits for the socket: show when it is up.
+    const watch = setInterval(() => {
+      state.textContent = orders.connected ? `connected as ${TAB}` : 'connecting…';
+      state.classList.toggle('ready', orders.connected);
+      document.body.dataset.live = orders.connected ? 'connected' : 'connecting';
+    }, 100);
+    window.addEventListener('pagehide', () => {
+      clearInterval(watch);
+      hub.close();
+    });
+    return orders;
+  }
+
   async function main() {
     const started = performance.now();
     // The module the page names (the example Worker names it by its content hash).
@@ -98,6 +134,10 @@
       log.emit({ kind: 'info', text: `js:stock ${toggle.checked ? 'added' : 'removed'}; listeners: ${orders.keys().join(', ')}` });
     });
 
+    // The hub: when the Worker serving this page has one, accepted orders
+    // are shared with every other tab through its signal "orders".
+    const live = document.body.dataset.hub ? await startLive(document.body.dataset.hub, log) : null;
+
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const order = readOrder();
@@ -107,6 +147,7 @@
         await orders.tryEmit(order);
         showResult(true, `Order placed: ${describe(order)}`);
         log.emit({ kind: 'ok', text: `accepted ${describe(order)}` });
+        live?.emit({ item: order.item, quantity: order.quantity, from: TAB });
       } catch (err) {
         const who = err.key ?? 'a listener';
         const lang = err.name === 'GoError' ? 'Go' : 'JavaScript';

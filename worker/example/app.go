@@ -8,8 +8,9 @@
 // pipeline on 127.0.0.1:8787 without the demo page, its variables
 // (API_TOKEN, EDGESIGNALS_DEV) taken from the environment.
 //
-// Routes: GET /health; with a bearer token, POST /api/orders, GET /api/stats
-// and GET /api/log. In local development only (the EDGESIGNALS_DEV
+// Routes: GET /health; with a bearer token, POST /api/orders (which also
+// emits the order on the signal hub's "orders", for the demo's tabs),
+// GET /api/stats and GET /api/log. In local development only (the EDGESIGNALS_DEV
 // variable is "1": .dev.vars sets it for local workerd, the wrangler.toml
 // that edgeworker writes does not), some that show failure handling: GET /debug/panic (in the handler,
 // or ?in=middleware), GET /debug/crash (a panic that ends the Go program),
@@ -256,12 +257,28 @@ func invalid(field, code string, cause error) error {
 		Body: ValidationError{Error: "validation failed", Field: field, Code: code}}
 }
 
+// orderHub is the Worker's signal hub (the HUB binding); the demo page's
+// tabs listen to its signal "orders".
+var orderHub = worker.Hub{Binding: "HUB"}
+
 func createOrder(w http.ResponseWriter, r *http.Request) {
 	o := r.Context().Value(orderKey{}).(Order)
 	n := stats.addOrder()
 	id := w.Header().Get("X-Request-Id")
 	worker.WaitUntil(r.Context(), func(ctx context.Context) { purgeCache(ctx, id) })
-	writeJSON(w, http.StatusCreated, map[string]any{"id": n, "item": o.Item, "quantity": o.Quantity})
+	created := map[string]any{"id": n, "item": o.Item, "quantity": o.Quantity}
+	// Shared with every demo tab, and answered with its seq once stored.
+	// Built natively there is no hub: the order is still created.
+	shared := map[string]any{"item": o.Item, "quantity": o.Quantity, "from": "Go Worker"}
+	seq, err := orderHub.TryEmit(r.Context(), "orders", shared)
+	switch {
+	case err == nil:
+		created["seq"] = seq
+	case !errors.Is(err, worker.ErrNoHub):
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": "the order was not shared: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusCreated, created)
 }
 
 // Side effects, run after the response.

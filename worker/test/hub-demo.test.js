@@ -1,0 +1,90 @@
+// Two Chromium pages of the demo and the Go Worker share one signal through
+// the hub: the example Worker (worker/example) in workerd serves the page,
+// the hub under /hub/ and its Go pipeline, whose POST /api/orders emits on
+// the hub from Go. playwright-core and Debian's chromium, as web/test uses.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startWorkerd } from './workerd.js';
+
+const CONFIG = fileURLToPath(new URL('../example/build/config.capnp', import.meta.url));
+const SCREENSHOT = fileURLToPath(new URL('../../.tmp/artifacts/hub-demo.png', import.meta.url));
+let workerd;
+let browser;
+
+before(async () => {
+  workerd = await startWorkerd(CONFIG, ['http'], { path: '/health' });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await workerd?.stop();
+});
+
+/** Opens the demo in a page of its own; problems collects console errors and uncaught exceptions. */
+async function openDemo() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console.error: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.stack ?? e}`));
+  await page.goto(`${workerd.urls.http}/demo/`);
+  await page.waitForSelector('body[data-state="ready"]');
+  await page.waitForSelector('body[data-live="connected"]');
+  return { page, problems, close: () => context.close() };
+}
+
+/** The live orders a page lists, as "seq: text". */
+const liveOrders = (page) =>
+  page.$$eval('#live-orders li', (items) => items.map((li) => `${li.dataset.seq}: ${li.querySelector('span').textContent}`));
+
+async function placeOrder(page, item, quantity) {
+  await page.selectOption('#item', item);
+  await page.fill('#quantity', String(quantity));
+  await page.click('#submit');
+  await page.waitForSelector('#result.ok');
+}
+
+test('two tabs and the Go Worker see each other\'s orders live, in the same seq order', { timeout: 60_000 }, async () => {
+  const a = await openDemo();
+  const b = await openDemo();
+  try {
+    await placeOrder(a.page, 'tea', 2);
+    await placeOrder(b.page, 'coffee', 3);
+    // The Go pipeline's POST /api/orders emits on the hub from Go.
+    const response = await fetch(`${workerd.urls.http}/api/orders`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json', 'x-client-id': 'hub-demo' },
+      body: JSON.stringify({ item: 'matcha', quantity: 1, email: 'ada@example.com' }),
+    });
+    assert.equal(response.status, 201);
+    const { seq } = await response.json();
+    assert.ok(Number.isInteger(seq), 'the Go Worker got the seq of its emit');
+    for (const { page } of [a, b]) {
+      await page.waitForFunction((s) => document.querySelector(`#live-orders li[data-seq="${s}"]`), seq);
+    }
+    const seen = await Promise.all([a, b].map(({ page }) => liveOrders(page)));
+    // Each tab names the other's order by its tab name and its own as "this tab".
+    const anyTab = (lines) => lines.map((line) => line.replace(/\((tab \w+|this tab)\)$/, '(a tab)'));
+    assert.deepEqual(anyTab(seen[0]), anyTab(seen[1]), 'both tabs list the same orders with the same seqs');
+    assert.deepEqual(anyTab(seen[0]), [`${seq - 2}: 2 × tea (a tab)`, `${seq - 1}: 3 × coffee (a tab)`, `${seq}: 1 × matcha (Go Worker)`]);
+    assert.match(seen[0][0], /\(this tab\)$/);
+    assert.match(seen[1][1], /\(this tab\)$/);
+    assert.doesNotMatch(seen[1][0], /\(this tab\)$/);
+    assert.match(await a.page.textContent('#live-status'), /^connected as tab /);
+    assert.deepEqual([...a.problems, ...b.problems], []);
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await b.page.screenshot({ path: SCREENSHOT, fullPage: true });
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
