@@ -39,7 +39,7 @@ header = @printf '\n=== %s ===\n' '$(1)'
 # Runs $(1) under WASM_ENV, echoing it without the long env prefix.
 wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
 
-.PHONY: bench-edge bench-browser test test-native test-js test-browser test-wasip1 test-web test-edge web worker tools dev bench bench-smoke bench-go bench-js clean
+.PHONY: bench-edge bench-browser bench-hub test test-native test-js test-browser test-wasip1 test-web test-edge web worker tools dev bench bench-smoke bench-go bench-js clean
 
 test: test-native test-js test-browser test-wasip1 bench-smoke test-web test-edge
 
@@ -79,7 +79,7 @@ test-web: web web/test/testmodule.wasm web/test/othergo.wasm web/node_modules/.p
 HOSTILE_WORKER := worker/test/build/hostile/config.capnp
 WORKERD := worker/node_modules/.bin/workerd
 
-test-edge: worker $(HOSTILE_WORKER) $(WORKERD) | /usr/bin/chromium
+test-edge: worker $(HOSTILE_WORKER) worker/test/testrules.wasm $(WORKERD) | /usr/bin/chromium
 	$(call header,tier 6/6: the example Worker in workerd (node --test))
 	cd worker && node --test test/*.test.js
 
@@ -153,6 +153,10 @@ $(WORKER_BUILD)/config.capnp: $(WORKER_GO) $(wildcard worker/cmd/edgeworker/*.go
 $(HOSTILE_WORKER): $(WORKER_GO) $(wildcard worker/cmd/edgeworker/*.go worker/js/* worker/internal/hostileworker/*.go)
 	go run $(EDGEWORKER) build -o $(@D) -name hostile ./worker/internal/hostileworker
 
+# The Go rules that the hub tests run inside the hub (worker/internal/testrules).
+worker/test/testrules.wasm: $(WORKER_GO) worker/internal/testrules/main.go
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o $@ ./worker/internal/testrules
+
 # workerd, as package-lock.json pins it; the same stamp as for web/.
 $(WORKERD): worker/node_modules/.package-lock.json
 worker/node_modules/.package-lock.json: worker/package.json worker/package-lock.json
@@ -175,7 +179,7 @@ go_bench = go test -run '^$$' -bench 'Sync|Async|AddRemove' -benchmem -benchtime
 	(cd bench && go test -run '^$$' -bench 'Peer(Emit|AsyncEmit)$$' -benchmem -benchtime $(1) -cpu 1 ./peers/ && \
 	go test -run '^$$' -bench 'PeerParallelEmit' -benchmem -benchtime $(1) -cpu 1,2,8 ./peers/) >> $(2)
 
-bench: bench-go bench-js bench-edge bench-browser
+bench: bench-go bench-js bench-edge bench-browser bench-hub
 
 bench-go:
 	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR) docs
@@ -212,6 +216,13 @@ bench-edge: worker $(STOCK)/app.wasm $(WORKERD) | /usr/bin/wrk
 bench-browser: worker $(WORKERD) | /usr/bin/chromium
 	node worker/bench/browser.mjs --runs $(BENCH_RUNS) --out docs/benchmarks.md > /dev/null
 
+# The hub suite (worker/bench/hub.mjs): the hub, a minimal hub with the same
+# frames, partyserver and the hub with Go rules fanning out one signal, the
+# cost of waking with and without Go, and Go against JavaScript emitters;
+# it writes its section between the hub-bench markers.
+bench-hub: worker worker/test/testrules.wasm $(WORKERD)
+	node worker/bench/hub.mjs --runs 3 --out docs/benchmarks.md > /dev/null
+
 # The example's pipeline on syumai's stock glue, for bench-edge
 # (worker/bench/bench.capnp). workers-assets-gen runs from go.mod's version:
 # `go run ...@v0.32.0` would ask the proxy for a version list, which it refuses.
@@ -224,7 +235,7 @@ $(STOCK)/app.wasm: $(WORKER_GO)
 
 # A quick pass over every benchmark, through the reports, so that a broken
 # benchmark fails the tests; the figures are thrown away.
-bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm $(WORKERD) | /usr/bin/wrk /usr/bin/chromium
+bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm worker/test/testrules.wasm $(WORKERD) | /usr/bin/wrk /usr/bin/chromium
 	$(call header,benchmarks (smoke run: one iteration each))
 	@mkdir -p $(BENCH_DIR)
 	$(call go_bench,1x,$(BENCH_DIR)/smoke.txt)
@@ -234,6 +245,7 @@ bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.w
 	node web/bench/report.js $(BENCH_DIR)/js-smoke.json --out /dev/null
 	node worker/bench/edge.mjs --quick --out /dev/null > /dev/null
 	node worker/bench/browser.mjs --quick --out /dev/null > /dev/null
+	node worker/bench/hub.mjs --quick --out /dev/null > /dev/null
 
 clean:
 	rm -rf $(BIN) $(TMPDIR)

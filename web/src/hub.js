@@ -22,7 +22,9 @@ export class HubError extends Error {
    * @param {'closed' | 'lost' | 'refused' | 'too-large' | 'backlog'} code
    *   closed: hub.close() was called; lost: the connection dropped after the
    *   emit was sent and before its ack, so it may or may not be stored;
-   *   refused: the hub closed the socket for this client's frame;
+   *   refused: the hub's rules refused the event (not stored) or the
+   *   connection (the signal closes), or the hub closed the socket for a
+   *   malformed frame;
    *   too-large: the event is over the hub's limit; backlog: too many emits
    *   wait for a connection
    */
@@ -141,6 +143,7 @@ export class RemoteSignal {
   #ws = null;
   #open = false; // the socket said hello
   #closed = false;
+  #closedBy = null; // the refusal that closed the signal, if the hub refused it
   #failures = 0; // connection attempts that failed in a row
   #retry; // the reconnect timer
   #pinger;
@@ -220,7 +223,7 @@ export class RemoteSignal {
    */
   async tryEmit(payload, options) {
     const { signal, timeout } = tryEmitOptions(options);
-    if (this.#closed) throw new HubError(`tryEmit: signal "${this.name}" is closed`, 'closed');
+    if (this.#closed) throw this.#closedBy ?? new HubError(`tryEmit: signal "${this.name}" is closed`, 'closed');
     let data;
     try {
       data = JSON.stringify(payload);
@@ -249,13 +252,18 @@ export class RemoteSignal {
 
   /** Closes the socket for good; pending emits reject with a HubError "closed". */
   close() {
+    this.#shut(new HubError(`signal "${this.name}" was closed`, 'closed'));
+  }
+
+  // Closes the socket for good; pending emits reject with error.
+  #shut(error) {
     this.#closed = true;
+    if (error.code === 'refused') this.#closedBy = error;
     clearTimeout(this.#retry);
     this.#stopPinging();
     this.#ws?.close(1000);
     this.#ws = null;
     this.#open = false;
-    const error = new HubError(`signal "${this.name}" was closed`, 'closed');
     for (const e of [...this.#queue, ...this.#sent.values()]) e.reject(error);
     this.#queue = [];
     this.#sent.clear();
@@ -294,6 +302,13 @@ export class RemoteSignal {
         const emit = this.#sent.get(frame.id);
         this.#sent.delete(frame.id);
         emit?.resolve(frame.seq);
+        return;
+      }
+      case 'nack': {
+        // The hub's rules refused the event: it was not stored.
+        const emit = this.#sent.get(frame.id);
+        this.#sent.delete(frame.id);
+        emit?.reject(new HubError(frame.error, 'refused'));
         return;
       }
       case 'hello':
@@ -346,7 +361,8 @@ export class RemoteSignal {
   }
 
   // The socket closed: emits sent without an ack fail (they may be stored),
-  // queued ones wait; a frame the hub refused fails them all; then reconnect.
+  // queued ones wait, and the socket reopens after a delay. A refusal by
+  // the hub's rules (1008) closes the signal instead: pending emits fail.
   #lost(code, reason) {
     this.#ws = null;
     this.#open = false;
@@ -357,6 +373,10 @@ export class RemoteSignal {
       : new HubError(`the connection to signal "${this.name}" dropped before the hub acknowledged the emit; it may or may not be stored`, 'lost');
     for (const emit of this.#sent.values()) emit.reject(error);
     this.#sent.clear();
+    if (code === 1008) {
+      this.#shut(error);
+      report(this.#options.onError, error, this.name);
+    }
     if (this.#closed) return;
     const delay = Math.min(this.#options.maxDelay, this.#options.minDelay * 2 ** this.#failures++);
     // Jitter, so that clients dropped together do not all come back together.

@@ -27,6 +27,9 @@ export const HUB_DEFAULTS = Object.freeze({
   window: 1000,
   // The largest client frame, in UTF-8 bytes.
   maxMessageBytes: 64 * 1024,
+  // The hub's rules: a WebAssembly.Module of a Go program that calls
+  // worker.ServeHubRules, or null for none (then Go never starts).
+  rules: null,
 });
 
 // Close codes (RFC 6455 7.4.1). 1005, 1006 and 1015 cannot be sent.
@@ -35,6 +38,10 @@ const CLOSE_UNSUPPORTED = 1003; // a binary frame
 const CLOSE_MALFORMED = 1007; // not a hub frame
 const CLOSE_POLICY = 1008; // refused by the hub's rules
 const CLOSE_TOO_BIG = 1009;
+
+// Kinds of action the rules see (worker.HubActionKind).
+const CONNECT = 1;
+const EMIT = 2;
 
 // Signal names: what routeHub accepts after its prefix.
 const NAME = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -78,12 +85,16 @@ export class SignalHub extends DurableObject {
     super(ctx, env);
     this.options = { ...HUB_DEFAULTS, ...this.constructor.options };
     this.sql = ctx.storage.sql;
+    // hub_meta holds 'seq' (the last seq) and 'name' (the signal's name).
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS hub_events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, data TEXT NOT NULL);
-       CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+       CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value NOT NULL);`,
     );
+    const meta = Object.fromEntries(this.sql.exec("SELECT key, value FROM hub_meta").toArray().map((r) => [r.key, r.value]));
     // The seq of the last stored event; 0 before the first.
-    this.head = this.sql.exec("SELECT value FROM hub_meta WHERE key = 'seq'").toArray()[0]?.value ?? 0;
+    this.head = meta.seq ?? 0;
+    this.name = meta.name ?? "";
+    this.rules = this.options.rules ? new Rules(this.options.rules) : null;
     this.agedAt = 0; // when the log was last trimmed by age
     this.startedAt = Date.now(); // this constructor's run: a wake from hibernation or eviction runs it again
     // Subscribers' delivery state, rebuilt from the attachments after a
@@ -96,6 +107,7 @@ export class SignalHub extends DurableObject {
 
   async fetch(request) {
     const url = new URL(request.url);
+    this.nameFrom(url);
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.connect(url);
     if (request.method === "POST") return this.post(request);
     if (request.method === "GET") {
@@ -109,6 +121,7 @@ export class SignalHub extends DurableObject {
   // head, ?subscribe=0 only emits.
   connect(url) {
     const subscribe = url.searchParams.get("subscribe") !== "0";
+    const check = this.check(CONNECT, url.search.slice(1), "", null);
     let after = this.head;
     const resume = url.searchParams.get("after");
     if (subscribe && resume !== null) {
@@ -118,26 +131,35 @@ export class SignalHub extends DurableObject {
       }
     }
     const { 0: client, 1: server } = new WebSocketPair();
+    const upgraded = () =>
+      new Response(null, {
+        status: 101,
+        webSocket: client,
+        // Workers negotiates permessage-deflate when the client offers it;
+        // compressing each small frame costs more than it saves and gave
+        // the fan-out a long latency tail. Any other value turns it off.
+        headers: { "Sec-WebSocket-Extensions": "identity" },
+      });
+    if (!check.ok) {
+      // Refused by the rules: a browser cannot read an HTTP refusal of a
+      // WebSocket, but it can read a close reason.
+      server.accept();
+      server.close(CLOSE_POLICY, closeReason(check.reason));
+      return upgraded();
+    }
     this.ctx.acceptWebSocket(server, subscribe ? ["sub"] : []);
     const { window, maxMessageBytes } = this.options;
     server.send(JSON.stringify({ t: "hello", seq: this.head, first: this.first(), window, max: maxMessageBytes }));
     if (subscribe) {
       // A client that saw more than the hub has (a hub whose storage was
       // lost) starts again at the head, after a gap.
-      const sub = new Subscriber(Math.min(after, this.head));
+      const sub = new Subscriber(Math.min(after, this.head), check.identity);
       this.subscribers.set(server, sub);
       this.pump(server, sub);
     } else {
-      server.serializeAttachment({ sub: false });
+      server.serializeAttachment({ sub: false, identity: check.identity });
     }
-    return new Response(null, {
-      status: 101,
-      webSocket: client,
-      // Workers negotiates permessage-deflate when the client offers it;
-      // compressing each small frame costs more than it saves and gave
-      // the fan-out a long latency tail. Any other value turns it off.
-      headers: { "Sec-WebSocket-Extensions": "identity" },
-    });
+    return upgraded();
   }
 
   // POST: the body is one event's data, as JSON; answers {seq} once stored.
@@ -146,13 +168,16 @@ export class SignalHub extends DurableObject {
     if (utf8.encode(text).byteLength > this.options.maxMessageBytes) {
       return Response.json({ error: `hub: the event exceeds ${this.options.maxMessageBytes} bytes` }, { status: 413 });
     }
-    let data;
     try {
-      data = JSON.parse(text);
+      JSON.parse(text);
     } catch {
       return Response.json({ error: "hub: the body must be JSON" }, { status: 400 });
     }
-    return Response.json({ seq: this.emit(data) });
+    const url = new URL(request.url);
+    const connect = this.check(CONNECT, url.search.slice(1), "", null);
+    const check = connect.ok ? this.check(EMIT, "", connect.identity, text) : connect;
+    if (!check.ok) return Response.json({ error: check.reason }, { status: 403 });
+    return Response.json({ seq: this.emit(check.data) });
   }
 
   async webSocketMessage(ws, message) {
@@ -172,12 +197,19 @@ export class SignalHub extends DurableObject {
       return ws.close(CLOSE_MALFORMED, "hub: a frame is a JSON object");
     }
     switch (frame?.t) {
-      case "emit":
+      case "emit": {
         if (!Number.isSafeInteger(frame.id) || !("data" in frame)) {
           return ws.close(CLOSE_MALFORMED, "hub: emit needs a whole-number id and data");
         }
-        ws.send(JSON.stringify({ t: "ack", id: frame.id, seq: this.emit(frame.data) }));
+        const identity = this.subscribers.get(ws)?.identity ?? ws.deserializeAttachment()?.identity ?? "";
+        const check = this.check(EMIT, "", identity, JSON.stringify(frame.data));
+        if (!check.ok) {
+          ws.send(JSON.stringify({ t: "nack", id: frame.id, error: check.reason }));
+          return;
+        }
+        ws.send(`{"t":"ack","id":${frame.id},"seq":${this.emit(check.data)}}`);
         return;
+      }
       case "got": {
         const sub = this.subscribers.get(ws);
         if (!sub || !Number.isSafeInteger(frame.seq)) {
@@ -206,12 +238,12 @@ export class SignalHub extends DurableObject {
     this.subscribers.delete(ws);
   }
 
-  // Stores data as the next event, sends it to the subscribers that are
-  // live, and returns its seq. The write and the sends leave the object
-  // together: the runtime holds outgoing messages until the write is stored.
-  emit(data) {
+  // Stores json (an event's data, as JSON text) as the next event, sends it
+  // to the subscribers that are live, and returns its seq. The write and
+  // the sends leave the object together: the runtime holds outgoing
+  // messages until the write is stored.
+  emit(json) {
     const seq = this.head + 1;
-    const json = JSON.stringify(data) ?? "null";
     const now = Date.now();
     this.sql.exec("INSERT INTO hub_events (seq, at, data) VALUES (?, ?, ?)", seq, now, json);
     this.sql.exec("INSERT INTO hub_meta (key, value) VALUES ('seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", seq);
@@ -259,6 +291,22 @@ export class SignalHub extends DurableObject {
     sub.save(ws);
   }
 
+  // Runs the rules, if any, for an action: returns {ok: true, identity,
+  // data} (data: the event as the rules left it) or {ok: false, reason}.
+  // Without rules every action passes, and Go never starts.
+  check(kind, query, identity, data) {
+    if (this.rules === null) return { ok: true, identity, data };
+    return this.rules.run(kind, this.name, query, identity, data);
+  }
+
+  // The signal's name is the last segment of the path that reached the
+  // object (routeHub's /hub/<name>, or a stub's URL); kept for wakes.
+  nameFrom(url) {
+    if (this.name !== "") return;
+    this.name = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf("/") + 1));
+    this.sql.exec("INSERT INTO hub_meta (key, value) VALUES ('name', ?) ON CONFLICT (key) DO NOTHING", this.name);
+  }
+
   // The seq of the oldest event in the log; head + 1 when the log is empty.
   first() {
     const row = this.sql.exec("SELECT MIN(seq) AS seq FROM hub_events").one();
@@ -277,10 +325,11 @@ export class SignalHub extends DurableObject {
 // Where delivery to one subscriber stands. In memory while the object
 // runs; the attachment of its socket holds what a woken object needs.
 class Subscriber {
-  constructor(sent) {
+  constructor(sent, identity) {
     this.sent = sent; // the last seq sent to it
     this.acked = sent; // the last seq it acknowledged (or had when it came)
     this.live = false; // sent everything; gets new events as they are stored
+    this.identity = identity; // what the rules said of it when it connected
   }
 
   // A subscriber that was live when the object slept or was evicted had
@@ -288,7 +337,7 @@ class Subscriber {
   // one turn. One that was behind is where its attachment says.
   static restore(ws, head) {
     const a = ws.deserializeAttachment() ?? {};
-    const sub = new Subscriber(a.live ? head : (a.sent ?? head));
+    const sub = new Subscriber(a.live ? head : (a.sent ?? head), a.identity ?? "");
     sub.live = a.live !== false;
     return sub;
   }
@@ -296,8 +345,58 @@ class Subscriber {
   // Written when the subscriber falls behind or catches up, never per
   // event: an attachment is serialized on every write.
   save(ws) {
-    ws.serializeAttachment({ sub: true, live: this.live, sent: this.sent });
+    ws.serializeAttachment({ sub: true, live: this.live, sent: this.sent, identity: this.identity });
   }
+}
+
+// The hub's rules: a Go program (worker.ServeHubRules) in a Go runtime of
+// the object's own, started on the first action after the object started,
+// and again if it exited. Rules run synchronously, one action at a time,
+// so events keep their order. Starting Go needs wasm_exec.js (the Worker's
+// glue imports it), which defines globalThis.Go.
+class Rules {
+  constructor(module) {
+    this.module = module;
+    this.go = null;
+  }
+
+  start() {
+    if (typeof globalThis.Go !== "function") {
+      throw new Error("SignalHub: options.rules needs wasm_exec.js: import it in the Worker's entry");
+    }
+    const go = new globalThis.Go();
+    const context = { binding: {} };
+    let ready = false;
+    context.binding.ready = () => (ready = true);
+    go.run(new WebAssembly.Instance(this.module, go.importObject), context);
+    // Resolved when Go exits, possibly from another request's context,
+    // which Workers would cancel with a warning. An exit shows in go.exited.
+    go._resolveExitPromise = () => {};
+    // run() executes main up to its first wait, which ServeHubRules is.
+    if (!ready) throw new Error("SignalHub: the rules program did not call worker.ServeHubRules");
+    this.go = go;
+    this.binding = context.binding;
+  }
+
+  run(kind, signal, query, identity, data) {
+    try {
+      if (this.go === null || this.go.exited) this.start();
+      const [ok, text, out] = this.binding.check(kind, signal, query, identity, data ?? "");
+      return ok ? { ok: true, identity: text, data: out } : { ok: false, reason: text };
+    } catch (error) {
+      // No rules, no actions: the hub refuses rather than lets through.
+      console.error("hub: the rules failed:", error);
+      this.go = null;
+      return { ok: false, reason: "hub: the rules are unavailable" };
+    }
+  }
+}
+
+// A close reason is at most 123 bytes of UTF-8.
+function closeReason(text) {
+  let reason = text;
+  while (utf8.encode(reason).byteLength > 123) reason = reason.slice(0, -2) + "…";
+  return reason;
 }
 
 // Sends on a socket that may have closed since the turn began.

@@ -1,14 +1,23 @@
-// The Worker of the hub tests (hub.test.js): two hub classes, the stock one
-// under /hub/ and one with a small log and window under /small/, and a
-// route that evicts every Durable Object (workerd:unsafe, --experimental).
+// The Worker of the hub tests (hub*.test.js): three hub classes, the stock
+// one under /hub/, one with a small log and window under /small/ and one
+// with rules in Go under /ruled/; a route that evicts every Durable Object
+// (workerd:unsafe, --experimental), and one where the npm package's client
+// emits from inside the Worker.
 import unsafe from "workerd:unsafe";
 import { SignalHub, routeHub } from "./hub.mjs";
 import { connect } from "./client/hub.js";
+import "./wasm_exec.js"; // Go's, for the rules
+import rules from "./testrules.wasm";
 
 export { SignalHub };
 
 export class SmallHub extends SignalHub {
   static options = { logCount: 5, logAgeMs: 3000, window: 8, maxMessageBytes: 1024 };
+}
+
+// Rules in Go (worker/internal/testrules) and a small limit.
+export class RuledHub extends SignalHub {
+  static options = { rules, maxMessageBytes: 1024 };
 }
 
 export default {
@@ -33,6 +42,7 @@ export default {
     return (
       routeHub(request, env.HUB) ??
       routeHub(request, env.SMALL, "/small/") ??
+      routeHub(request, env.RULED, "/ruled/") ??
       new Response("not found", { status: 404 })
     );
   },

@@ -18,6 +18,8 @@ export async function startHub() {
   const dir = mkdtempSync(join(tmpdir(), 'hub-'));
   cpSync(here('../js/hub.mjs'), join(dir, 'hub.mjs'));
   cpSync(here('hub-worker.mjs'), join(dir, 'hub-worker.mjs'));
+  cpSync(here('testrules.wasm'), join(dir, 'testrules.wasm'));
+  cpSync(here('../example/build/syumai/wasm_exec.js'), join(dir, 'wasm_exec.js'));
   mkdirSync(join(dir, 'client'));
   for (const file of ['hub.js', 'signal.js']) cpSync(here(`../../web/src/${file}`), join(dir, 'client', file));
   writeFileSync(
@@ -38,6 +40,8 @@ const hub :Workerd.Worker = (
     (name = "hub.mjs", esModule = embed "hub.mjs"),
     (name = "client/hub.js", esModule = embed "client/hub.js"),
     (name = "client/signal.js", esModule = embed "client/signal.js"),
+    (name = "wasm_exec.js", esModule = embed "wasm_exec.js"),
+    (name = "testrules.wasm", wasm = embed "testrules.wasm"),
   ],
   globalOutbound = "loopback",
   compatibilityDate = "2026-11-01",
@@ -45,9 +49,12 @@ const hub :Workerd.Worker = (
   durableObjectNamespaces = [
     (className = "SignalHub", uniqueKey = "edgesignals-hub", enableSql = true),
     (className = "SmallHub", uniqueKey = "edgesignals-small-hub", enableSql = true),
+    (className = "RuledHub", uniqueKey = "edgesignals-ruled-hub", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "storage"),
-  bindings = [(name = "HUB", durableObjectNamespace = "SignalHub"), (name = "SMALL", durableObjectNamespace = "SmallHub")],
+  bindings = [(name = "HUB", durableObjectNamespace = "SignalHub"), (name = "SMALL", durableObjectNamespace = "SmallHub"),
+    (name = "RULED", durableObjectNamespace = "RuledHub"),
+  ],
 );
 `,
   );

@@ -1,0 +1,381 @@
+#!/usr/bin/env node
+// The hub benchmark: 1,000 events to N subscribers of one signal, in one
+// workerd, side by side:
+//   hub    worker/js/hub.mjs (stored seq, replay log, windows)
+//   floor  bench/hub-floor.mjs: the same frames with the least work (one
+//          SQLite write an event, then a broadcast)
+//   party  partyserver (npm) broadcasting each message to its room
+//   ruled  the hub with rules in Go (worker/internal/testrules: checks and
+//          rewrites every event), up to 100 subscribers
+// The emitter sends an event, waits for its ack (party: its own echo), then
+// sends the next; every subscriber checks it got each event once, in order.
+// Latency is taken on the client, from the emitter's send to each receipt.
+// Then: what waking an evicted hub costs with and without Go rules, and a
+// Go emitter (the example Worker's POST /api/orders, through worker.Hub)
+// against a JavaScript one (POST /hub/orders) on the same signal.
+// Writes its section between the hub-bench markers of docs/benchmarks.md.
+//
+//   node bench/hub.mjs [--runs 3] [--quick] [--out docs/benchmarks.md]
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { startWorkerd } from '../test/workerd.js';
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const WORKERD = here('../node_modules/.bin/workerd');
+const ESBUILD = here('../node_modules/.bin/esbuild');
+const TARGETS = ['hub', 'floor', 'party', 'ruled'];
+const RULED_MAX = 100; // the ruled hub is measured up to this many subscribers
+const START = '<!-- hub-bench:start -->';
+const END = '<!-- hub-bench:end -->';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const runs = quick ? 1 : Number(args[args.indexOf('--runs') + 1] || 3);
+const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : here('../../docs/benchmarks.md');
+const EVENTS = quick ? 50 : 1000;
+const SIZES = quick ? [1, 10] : [1, 10, 100, 1000];
+
+/** Builds the three Workers and their config in a fresh folder; returns the config's path. */
+function build() {
+  const dir = mkdtempSync(join(os.tmpdir(), 'hub-bench-'));
+  cpSync(here('../js/hub.mjs'), join(dir, 'hub.mjs'));
+  cpSync(here('hub-floor.mjs'), join(dir, 'hub-floor.mjs'));
+  cpSync(here('../test/testrules.wasm'), join(dir, 'rules.wasm'));
+  cpSync(here('../example/build/syumai/wasm_exec.js'), join(dir, 'wasm_exec.js'));
+  // /evict evicts the Worker's Durable Objects (workerd:unsafe).
+  const entry = (head, className, binding) => `${head}
+import unsafe from "workerd:unsafe";
+import { routeHub } from "./hub.mjs";
+export default {
+  async fetch(request, env) {
+    if (new URL(request.url).pathname === "/evict") return (await unsafe.evictAllDurableObjects(), new Response("evicted"));
+    return routeHub(request, env.${binding}) ?? new Response("not found", { status: 404 });
+  },
+};
+`;
+  writeFileSync(join(dir, 'hub-entry.mjs'), entry('export { SignalHub } from "./hub.mjs";', 'SignalHub', 'HUB'));
+  writeFileSync(
+    join(dir, 'ruled-entry.mjs'),
+    entry(
+      `import "./wasm_exec.js";
+import rules from "./rules.wasm";
+import { SignalHub } from "./hub.mjs";
+export class RuledHub extends SignalHub {
+  static options = { rules };
+}`,
+      'RuledHub',
+      'RULED',
+    ),
+  );
+  writeFileSync(
+    join(dir, 'floor-entry.mjs'),
+    `export { FloorHub } from "./hub-floor.mjs";
+export default {
+  fetch(request, env) {
+    const name = new URL(request.url).pathname.slice("/hub/".length);
+    return env.FLOOR.get(env.FLOOR.idFromName(name)).fetch(request);
+  },
+};
+`,
+  );
+  // partyserver imports cloudflare:workers, which workerd provides.
+  execFileSync(ESBUILD, [here('hub-party.mjs'), '--bundle', '--format=esm', '--platform=neutral', '--main-fields=module,main',
+    '--conditions=workerd,worker,browser', '--external:cloudflare:workers', '--log-level=warning', `--outfile=${join(dir, 'party.mjs')}`]);
+  for (const t of TARGETS) mkdirSync(join(dir, 'storage', t), { recursive: true });
+  const worker = (name, modules, className, binding) => `
+const ${name} :Workerd.Worker = (
+  modules = [${modules.map(([n, file]) => `(name = "${n}", ${n.endsWith('.wasm') ? 'wasm' : 'esModule'} = embed "${file}")`).join(', ')}],
+  compatibilityDate = "2026-11-01",
+  compatibilityFlags = ["unsafe_module"],
+  durableObjectNamespaces = [(className = "${className}", uniqueKey = "bench-${name}", enableSql = true)],
+  durableObjectStorage = (localDisk = "${name}-storage"),
+  bindings = [(name = "${binding}", durableObjectNamespace = "${className}")],
+);`;
+  writeFileSync(
+    join(dir, 'config.capnp'),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    ${TARGETS.map((t) => `(name = "${t}", worker = .${t}), (name = "${t}-storage", disk = (path = "${join(dir, 'storage', t)}", writable = true))`).join(',\n    ')},
+  ],
+  sockets = [${TARGETS.map((t) => `(name = "${t}", address = "127.0.0.1:0", http = (), service = "${t}")`).join(', ')}],
+);
+${worker('hub', [['hub-entry.mjs', 'hub-entry.mjs'], ['hub.mjs', 'hub.mjs']], 'SignalHub', 'HUB')}
+${worker('floor', [['floor-entry.mjs', 'floor-entry.mjs'], ['hub-floor.mjs', 'hub-floor.mjs']], 'FloorHub', 'FLOOR')}
+${worker('party', [['party.mjs', 'party.mjs']], 'Party', 'Party')}
+${worker('ruled', [['ruled-entry.mjs', 'ruled-entry.mjs'], ['hub.mjs', 'hub.mjs'], ['wasm_exec.js', 'wasm_exec.js'], ['rules.wasm', 'rules.wasm']], 'RuledHub', 'RULED')}
+`,
+  );
+  return join(dir, 'config.capnp');
+}
+
+// The URL of a fresh signal of target, and how its frames read.
+const PROTOCOLS = {
+  hub: { path: (name) => `/hub/${name}`, hello: true, ack: true },
+  floor: { path: (name) => `/hub/${name}`, hello: true, ack: true },
+  party: { path: (name) => `/parties/party/${name}`, hello: false, ack: false },
+  ruled: { path: (name) => `/hub/rules-${name}`, hello: true, ack: true }, // "rules..." signals have an event rule
+};
+
+/** Opens a socket and resolves once it is ready (hub and floor: after hello). */
+function open(url, hello) {
+  // Browsers always offer permessage-deflate; so do these clients.
+  const ws = new WebSocket(url, { perMessageDeflate: true });
+  return new Promise((resolve, reject) => {
+    ws.once('error', reject);
+    if (hello) ws.once('message', () => resolve(ws));
+    else ws.once('open', () => resolve(ws));
+  });
+}
+
+/**
+ * One measurement: EVENTS events to n subscribers of target. Returns the
+ * latencies (ms) of every delivery, and the deliveries per second from the
+ * first send to the last receipt.
+ */
+async function measure(base, target, n, name) {
+  const proto = PROTOCOLS[target];
+  const url = base.replace('http:', 'ws:') + proto.path(name);
+  const subs = [];
+  for (let i = 0; i < n; i += 50) {
+    const batch = Math.min(50, n - i);
+    subs.push(...(await Promise.all(Array.from({ length: batch }, () => open(url, proto.hello)))));
+  }
+  const emitter = await open(proto.ack ? url + '?subscribe=0' : url, proto.hello);
+  const sentAt = new Float64Array(EVENTS + 1);
+  const latency = new Float64Array(n * EVENTS);
+  let received = 0;
+  let lastAt = 0;
+  let allDone;
+  const done = new Promise((resolve) => (allDone = resolve));
+  const errors = [];
+  subs.forEach((ws, s) => {
+    let expect = 1;
+    ws.on('message', (data) => {
+      const at = performance.now();
+      const frame = JSON.parse(data);
+      const i = proto.hello ? frame.data?.i : frame.i;
+      if (i === undefined) return; // not an event
+      if (i !== expect) errors.push(`${target} n=${n}: subscriber ${s} got event ${i}, expected ${expect}`);
+      expect = i + 1;
+      latency[received++] = at - sentAt[i];
+      lastAt = at;
+      if (proto.ack && i % 250 === 0) ws.send(`{"t":"got","seq":${frame.seq}}`);
+      if (received === n * EVENTS) allDone();
+    });
+  });
+  // The next event goes once the emitter has the ack (party: the echo).
+  let next;
+  emitter.on('message', (data) => {
+    const frame = JSON.parse(data);
+    if (proto.ack ? frame.t === 'ack' : frame.i !== undefined) next();
+  });
+  const start = performance.now();
+  for (let i = 1; i <= EVENTS; i++) {
+    const answered = new Promise((resolve) => (next = resolve));
+    sentAt[i] = performance.now();
+    emitter.send(proto.ack ? `{"t":"emit","id":${i},"data":{"i":${i},"n":${i}}}` : `{"i":${i}}`);
+    await answered;
+  }
+  const timeout = setTimeout(() => allDone(), 60_000);
+  await done;
+  clearTimeout(timeout);
+  for (const ws of [...subs, emitter]) ws.terminate();
+  if (received !== n * EVENTS) errors.push(`${target} n=${n}: ${received} of ${n * EVENTS} deliveries`);
+  if (errors.length) throw new Error(errors.slice(0, 5).join('\n'));
+  latency.sort();
+  const pick = (q) => latency[Math.min(latency.length - 1, Math.floor(q * latency.length))];
+  return { p50: pick(0.5), p99: pick(0.99), rate: received / ((lastAt - start) / 1000) };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** POSTs data as JSON to url; resolves with the answer once it is in. */
+async function post(url, data, headers = {}) {
+  const response = await fetch(url, { method: 'POST', body: JSON.stringify(data), headers });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`POST ${url}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/**
+ * What waking costs: an emit (POST) to a hub object that was just evicted,
+ * with Go rules (ruled: Go starts again) and without (hub), and then emits
+ * to the awake object. Medians of a few objects.
+ */
+async function wakeCosts(urls, run) {
+  const out = {};
+  for (const t of ['hub', 'ruled']) {
+    const wakes = [];
+    const awake = [];
+    for (let k = 0; k < 3; k++) {
+      const url = urls[t] + PROTOCOLS[t].path(`wake-r${run}-${k}`);
+      await post(url, { n: 0 }); // the object exists (and, ruled, has run Go once)
+      if ((await fetch(urls[t] + '/evict').then((r) => r.text())) !== 'evicted') throw new Error('no eviction');
+      let at = performance.now();
+      await post(url, { n: 1 });
+      wakes.push(performance.now() - at);
+      for (let i = 0; i < 20; i++) {
+        at = performance.now();
+        await post(url, { n: i });
+        awake.push(performance.now() - at);
+      }
+    }
+    out[t] = { wake: median(wakes), awake: median(awake) };
+  }
+  return out;
+}
+
+/**
+ * A Go emitter (the example Worker's POST /api/orders, whose Go pipeline
+ * emits through worker.Hub) and a JavaScript one (POST /hub/orders, routed
+ * by routeHub) taking turns on one signal with 10 subscribers: the
+ * emit-to-receipt p50 of each.
+ */
+async function goAgainstJS(base, run) {
+  const events = quick ? 20 : 200;
+  const n = 10;
+  const subs = await Promise.all(Array.from({ length: n }, () => open(base.replace('http:', 'ws:') + '/hub/orders', true)));
+  const sentAt = new Map();
+  const latency = { go: [], js: [] };
+  let received = 0;
+  let allDone;
+  const done = new Promise((resolve) => (allDone = resolve));
+  const errors = [];
+  for (const ws of subs) {
+    let expect = 1;
+    ws.on('message', (data) => {
+      const at = performance.now();
+      const frame = JSON.parse(data);
+      if (frame.t !== 'event') return;
+      const [, r, i] = frame.data.item.split(' ').map(Number);
+      if (r !== run) return; // an order of someone else
+      if (i !== expect) errors.push(`event ${i}, expected ${expect}`);
+      expect = i + 1;
+      latency[i % 2 ? 'go' : 'js'].push(at - sentAt.get(i));
+      if (++received === n * events) allDone();
+    });
+  }
+  for (let i = 1; i <= events; i++) {
+    const item = `bench ${run} ${i}`;
+    sentAt.set(i, performance.now());
+    if (i % 2) {
+      // A client id each: the example's rate limit is per client.
+      await post(base + '/api/orders', { item, quantity: 1, email: 'bench@example.com' }, {
+        authorization: 'Bearer dev-token', 'content-type': 'application/json', 'x-client-id': `bench-${run}-${i}`,
+      });
+    } else {
+      await post(base + '/hub/orders', { item, quantity: 1, from: 'JavaScript' });
+    }
+  }
+  const timeout = setTimeout(allDone, 30_000);
+  await done;
+  clearTimeout(timeout);
+  for (const ws of subs) ws.terminate();
+  if (received !== n * events) errors.push(`${received} of ${n * events} deliveries`);
+  if (errors.length) throw new Error('Go/JS emitters: ' + errors.slice(0, 5).join('; '));
+  return { go: median(latency.go), js: median(latency.js) };
+}
+
+const load = os.loadavg()[0];
+const config = build();
+const workerd = await startWorkerd(config, TARGETS, { path: '/', args: ['--experimental'] });
+const example = await startWorkerd(here('../example/build/config.capnp'), ['http'], { path: '/health' });
+const results = []; // per run: { [target]: { [n]: figures }, wake, emitters }
+try {
+  for (let run = 1; run <= runs; run++) {
+    const r = {};
+    for (const t of TARGETS) r[t] = {};
+    for (const n of SIZES) {
+      // Rotated per run, so that no target always goes first.
+      for (let k = 0; k < TARGETS.length; k++) {
+        const t = TARGETS[(k + run) % TARGETS.length];
+        if (t === 'ruled' && n > RULED_MAX) continue;
+        r[t][n] = await measure(workerd.urls[t], t, n, `r${run}-n${n}`);
+        console.error(`run ${run}, n=${n}, ${t}: ${JSON.stringify(r[t][n])}`);
+      }
+    }
+    r.wake = await wakeCosts(workerd.urls, run);
+    r.emitters = await goAgainstJS(example.urls.http, run);
+    console.error(`run ${run}: ${JSON.stringify({ wake: r.wake, emitters: r.emitters })}`);
+    results.push(r);
+  }
+} finally {
+  await workerd.stop();
+  await example.stop();
+}
+
+// --- report ---
+
+const med = (f) => median(results.map(f));
+const ms = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(2)) + ' ms';
+const rate = (v) => Math.round(v).toLocaleString('en-US') + '/s';
+const x = (v) => v.toFixed(2) + 'x';
+const verdict = (met) => (met ? 'met' : '**missed**');
+const workerdVersion = execFileSync(WORKERD, ['--version'], { encoding: 'utf8' }).trim();
+const partyVersion = JSON.parse(readFileSync(here('../node_modules/partyserver/package.json'), 'utf8')).version;
+
+const rows = SIZES.map((n) => {
+  const p50 = med((r) => r.hub[n].p50);
+  const p99 = med((r) => r.hub[n].p99);
+  const floorRatio = med((r) => r.hub[n].p50 / r.floor[n].p50);
+  const partyRatio = med((r) => r.hub[n].p50 / r.party[n].p50);
+  const targets = [`≤ 1.2x floor: ${verdict(floorRatio <= 1.2)}`];
+  if (n === 100) targets.push(`p50 ≤ 2.5 ms: ${verdict(p50 <= 2.5)}`, `p99 ≤ 10 ms: ${verdict(p99 <= 10)}`);
+  if (n === 1000) targets.push(`p50 ≤ 15 ms: ${verdict(p50 <= 15)}`);
+  const cell = (t) => (n > RULED_MAX && t === 'ruled' ? '' : `${ms(med((r) => r[t][n].p50))} / ${ms(med((r) => r[t][n].p99))}`);
+  return `| ${n.toLocaleString('en-US')} | ${cell('hub')} | ${cell('floor')} | ${cell('party')} | ${cell('ruled')} | ${x(floorRatio)} | ${x(partyRatio)} | ${rate(med((r) => r.hub[n].rate))} / ${rate(med((r) => r.floor[n].rate))} / ${rate(med((r) => r.party[n].rate))} | ${targets.join('; ')} |`;
+});
+const wake = (t) => ms(med((r) => r.wake[t].wake));
+const awake = (t) => ms(med((r) => r.wake[t].awake));
+const goStart = med((r) => r.wake.ruled.wake - r.wake.hub.wake);
+const goJS = med((r) => r.emitters.go - r.emitters.js);
+
+const section = `${START}
+## Hub: fan-out of one signal in workerd
+
+\`node worker/bench/hub.mjs\` (\`make bench\`), ${runs} runs, medians; each ratio is taken within a run (p50 against
+p50), then its median is reported. One ${workerdVersion} serves three Durable Objects with SQLite storage on
+disk: **hub** (worker/js/hub.mjs: stored seq, replay log, per-subscriber windows), **floor** (worker/bench/hub-floor.mjs:
+the same frames with one SQLite write an event and a broadcast, nothing else) and **party** (partyserver
+${partyVersion} from npm, bundled by esbuild, \`hibernate: true\`, broadcasting each message to its room). One emitter sends
+${EVENTS.toLocaleString('en-US')} events, each after the previous one's ack (party: its own echo); every subscriber checks
+that it got each event once and in order. Latency is emit-to-receipt on the client (\`ws\` 8 in one Node ${process.version}
+process, offering permessage-deflate as browsers do: the hub and the floor decline it, partyserver accepts).
+${os.cpus().length} cores shared by workerd, the clients and other work (1-minute load average at the start: ${load.toFixed(1)}).
+Messages/s counts deliveries from the first send to the last receipt.
+
+| subscribers | hub p50 / p99 | floor p50 / p99 | party p50 / p99 | hub + Go rules p50 / p99 | hub / floor | hub / party | messages/s hub / floor / party | targets |
+|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+**hub + Go rules**: the hub class with rules in Go (worker/internal/testrules, run inside the object by
+\`worker.ServeHubRules\`: a connect rule, and an event rule that decodes, checks and re-encodes every event).
+
+| waking (POST from Node's fetch, medians of 3 objects a run) | hub | hub + Go rules |
+|---|---|---|
+| first emit to an object just evicted (\`workerd:unsafe\`) | ${wake('hub')} | ${wake('ruled')} (Go's start ≈ ${ms(goStart)}) |
+| emits to the awake object | ${awake('hub')} | ${awake('ruled')} |
+
+A hub without rules never starts Go. With rules, Go starts on the first action after the object
+(re)starts: after every hibernation or eviction, the first connect or emit pays the start above.
+
+| emitter, 10 subscribers of \`orders\` on the example Worker, taking turns | p50 emit-to-receipt | target |
+|---|---|---|
+| Go: POST /api/orders (the Go pipeline, then \`worker.Hub.TryEmit\` through the stub) | ${ms(med((r) => r.emitters.go))} | |
+| JavaScript: POST /hub/orders (\`routeHub\` to the object) | ${ms(med((r) => r.emitters.js))} | |
+| difference (median of per-run differences) | ${ms(goJS)} | ≤ 1 ms: ${verdict(goJS <= 1)} |
+${END}`;
+
+if (out !== '/dev/null') {
+  const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
+  const at = old.indexOf(START);
+  const end = old.indexOf(END);
+  const next = at >= 0 && end > at ? old.slice(0, at) + section + old.slice(end + END.length) : old.trimEnd() + '\n\n' + section + '\n';
+  writeFileSync(out, next);
+}
+console.log(section);
