@@ -134,7 +134,7 @@ $(BIN)/headless-shell: Makefile | /usr/bin/chromium
 WORKER_BUILD := worker/example/build
 WORKER_STATIC := worker/example/static
 EDGEWORKER := ./worker/cmd/edgeworker
-EDGEWORKER_FLAGS := -o $(WORKER_BUILD) -static $(WORKER_STATIC) -name edgesignals-example ./worker/example
+EDGEWORKER_FLAGS := -o $(WORKER_BUILD) -static $(WORKER_STATIC) -hub -name edgesignals-example ./worker/example
 
 worker: $(WORKER_BUILD)/config.capnp
 

@@ -13,6 +13,7 @@ export class FloorHub extends DurableObject {
   }
 
   async fetch(request) {
+    if (request.headers.get("upgrade") !== "websocket") return new Response("a WebSocket only", { status: 426 });
     const { 0: client, 1: server } = new WebSocketPair();
     const subscribe = new URL(request.url).searchParams.get("subscribe") !== "0";
     this.ctx.acceptWebSocket(server, subscribe ? ["sub"] : []);

@@ -45,7 +45,8 @@ function build() {
   cpSync(here('../js/hub.mjs'), join(dir, 'hub.mjs'));
   cpSync(here('hub-floor.mjs'), join(dir, 'hub-floor.mjs'));
   cpSync(here('../test/testrules.wasm'), join(dir, 'rules.wasm'));
-  cpSync(here('../example/build/syumai/wasm_exec.js'), join(dir, 'wasm_exec.js'));
+  cpSync(here('../js/worker.mjs'), join(dir, 'worker.mjs'));
+  cpSync(here('../example/build/wasm_exec.js'), join(dir, 'wasm_exec.js')); // Go's, from make worker
   // /evict evicts the Worker's Durable Objects (workerd:unsafe).
   const entry = (head, className, binding) => `${head}
 import unsafe from "workerd:unsafe";
@@ -61,8 +62,7 @@ export default {
   writeFileSync(
     join(dir, 'ruled-entry.mjs'),
     entry(
-      `import "./wasm_exec.js";
-import rules from "./rules.wasm";
+      `import rules from "./rules.wasm";
 import { SignalHub } from "./hub.mjs";
 export class RuledHub extends SignalHub {
   static options = { rules };
@@ -104,10 +104,10 @@ const config :Workerd.Config = (
   ],
   sockets = [${TARGETS.map((t) => `(name = "${t}", address = "127.0.0.1:0", http = (), service = "${t}")`).join(', ')}],
 );
-${worker('hub', [['hub-entry.mjs', 'hub-entry.mjs'], ['hub.mjs', 'hub.mjs']], 'SignalHub', 'HUB')}
+${worker('hub', [['hub-entry.mjs', 'hub-entry.mjs'], ['hub.mjs', 'hub.mjs'], ['worker.mjs', 'worker.mjs'], ['wasm_exec.js', 'wasm_exec.js']], 'SignalHub', 'HUB')}
 ${worker('floor', [['floor-entry.mjs', 'floor-entry.mjs'], ['hub-floor.mjs', 'hub-floor.mjs']], 'FloorHub', 'FLOOR')}
 ${worker('party', [['party.mjs', 'party.mjs']], 'Party', 'Party')}
-${worker('ruled', [['ruled-entry.mjs', 'ruled-entry.mjs'], ['hub.mjs', 'hub.mjs'], ['wasm_exec.js', 'wasm_exec.js'], ['rules.wasm', 'rules.wasm']], 'RuledHub', 'RULED')}
+${worker('ruled', [['ruled-entry.mjs', 'ruled-entry.mjs'], ['hub.mjs', 'hub.mjs'], ['worker.mjs', 'worker.mjs'], ['wasm_exec.js', 'wasm_exec.js'], ['rules.wasm', 'rules.wasm']], 'RuledHub', 'RULED')}
 `,
   );
   return join(dir, 'config.capnp');

@@ -32,4 +32,8 @@ const page = STATIC + "demo/index.html";
 const html = readFileSync(page, "utf8");
 const named = html.replaceAll('"../src/edgesignals.wasm"', `"../src/${hashed}"`);
 if (named === html) throw new Error(`${page} does not name ../src/edgesignals.wasm`);
-writeFileSync(page, named);
+// The example Worker binds the signal hub (edgeworker -hub): the demo page
+// shares orders between tabs through it.
+const withHub = named.replace("<body ", '<body data-hub="/hub/" ');
+if (withHub === named) throw new Error(`${page} has no <body ...> to mark`);
+writeFileSync(page, withHub);

@@ -1,17 +1,26 @@
 // The entry module of a Worker that the edgeworker command builds: GET and
 // HEAD requests for a static file (assets.mjs, from the -static folder) are
-// answered here, everything else by the Go program (app.wasm) through the
-// glue of worker.mjs.
+// answered here, requests under /hub/ by the signal hub when the Worker
+// binds one as HUB (edgeworker -hub), everything else by the Go program
+// (app.wasm) through the glue of worker.mjs.
 import { goFetch } from "./worker.mjs";
+import { routeHub } from "./hub.mjs";
 import app from "./app.wasm";
 import assets from "./assets.mjs";
 
 const go = goFetch(app);
 
+// The signal hub's Durable Object class, for a HUB binding to name.
+export { SignalHub } from "./hub.mjs";
+
 export default {
   fetch(request, env, ctx) {
     if (request.method === "GET" || request.method === "HEAD") {
       const response = serveStatic(request);
+      if (response) return response;
+    }
+    if (env.HUB) {
+      const response = routeHub(request, env.HUB);
       if (response) return response;
     }
     return go(request, env, ctx);

@@ -15,6 +15,7 @@
 // eviction is in SQLite (the last seq and the replay log) or in the sockets'
 // attachments (what each subscriber was sent); the rest is rebuilt on wake.
 import { DurableObject } from "cloudflare:workers";
+import { ownGlobal } from "./worker.mjs"; // and wasm_exec.js, which it imports: Go, for the rules
 
 /** Defaults of SignalHub.options; a subclass may override any of them. */
 export const HUB_DEFAULTS = Object.freeze({
@@ -352,8 +353,7 @@ class Subscriber {
 // The hub's rules: a Go program (worker.ServeHubRules) in a Go runtime of
 // the object's own, started on the first action after the object started,
 // and again if it exited. Rules run synchronously, one action at a time,
-// so events keep their order. Starting Go needs wasm_exec.js (the Worker's
-// glue imports it), which defines globalThis.Go.
+// so events keep their order.
 class Rules {
   constructor(module) {
     this.module = module;
@@ -361,14 +361,13 @@ class Rules {
   }
 
   start() {
-    if (typeof globalThis.Go !== "function") {
-      throw new Error("SignalHub: options.rules needs wasm_exec.js: import it in the Worker's entry");
-    }
     const go = new globalThis.Go();
     const context = { binding: {} };
     let ready = false;
     context.binding.ready = () => (ready = true);
-    go.run(new WebAssembly.Instance(this.module, go.importObject), context);
+    const instance = new WebAssembly.Instance(this.module, go.importObject);
+    ownGlobal(go, context); // what the program sees as the global `context`
+    go.run(instance);
     // Resolved when Go exits, possibly from another request's context,
     // which Workers would cancel with a warning. An exit shows in go.exited.
     go._resolveExitPromise = () => {};

@@ -140,7 +140,7 @@ class Runtime {
 // serve at the same time, so a real global would be shared. syscall/js
 // reads the global object from reference 5 of go._values, which run() fills
 // in; this swaps in a proxy before Go starts.
-function ownGlobal(go, context) {
+export function ownGlobal(go, context) {
   const global = new Proxy(globalThis, {
     get: (target, name) => (name === "context" ? context : Reflect.get(target, name, target)),
   });

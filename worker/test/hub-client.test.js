@@ -153,13 +153,14 @@ test('a client that was away longer than the log covers is told of the gap', T, 
 });
 
 test('a slow listener overflows its window and the client catches up by itself, in order', T, async () => {
-  // The small hub's window is 8; this listener blocks for 20 ms an event.
+  // The small hub's window is 8; this listener holds event 2 for 500 ms,
+  // while the 38 after it arrive, and the others for 5 ms each.
   const subHub = client('/small/');
   const sub = subHub.signal('slow');
   const pub = client('/small/').signal('slow');
   const got = collect(sub);
-  sub.addListener(() => {
-    const end = performance.now() + 20;
+  sub.addListener(({ i }) => {
+    const end = performance.now() + (i === 2 ? 500 : 5);
     while (performance.now() < end);
   }, 'slow');
   await pub.tryEmit({ i: 1 });

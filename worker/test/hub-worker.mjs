@@ -6,7 +6,6 @@
 import unsafe from "workerd:unsafe";
 import { SignalHub, routeHub } from "./hub.mjs";
 import { connect } from "./client/hub.js";
-import "./wasm_exec.js"; // Go's, for the rules
 import rules from "./testrules.wasm";
 
 export { SignalHub };

@@ -19,7 +19,8 @@ export async function startHub() {
   cpSync(here('../js/hub.mjs'), join(dir, 'hub.mjs'));
   cpSync(here('hub-worker.mjs'), join(dir, 'hub-worker.mjs'));
   cpSync(here('testrules.wasm'), join(dir, 'testrules.wasm'));
-  cpSync(here('../example/build/syumai/wasm_exec.js'), join(dir, 'wasm_exec.js'));
+  cpSync(here('../js/worker.mjs'), join(dir, 'worker.mjs'));
+  cpSync(here('../example/build/wasm_exec.js'), join(dir, 'wasm_exec.js')); // Go's, from make worker
   mkdirSync(join(dir, 'client'));
   for (const file of ['hub.js', 'signal.js']) cpSync(here(`../../web/src/${file}`), join(dir, 'client', file));
   writeFileSync(
@@ -40,6 +41,7 @@ const hub :Workerd.Worker = (
     (name = "hub.mjs", esModule = embed "hub.mjs"),
     (name = "client/hub.js", esModule = embed "client/hub.js"),
     (name = "client/signal.js", esModule = embed "client/signal.js"),
+    (name = "worker.mjs", esModule = embed "worker.mjs"),
     (name = "wasm_exec.js", esModule = embed "wasm_exec.js"),
     (name = "testrules.wasm", wasm = embed "testrules.wasm"),
   ],

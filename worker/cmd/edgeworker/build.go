@@ -62,7 +62,7 @@ func build(opts *options) (*pkg, error) {
 		return nil, fmt.Errorf("Go's wasm_exec.js: %w (edgeworker needs Go 1.24 or later)", err)
 	}
 	files := map[string][]byte{"wasm_exec.js": wasmExec}
-	for _, name := range []string{"entry.mjs", "worker.mjs"} {
+	for _, name := range []string{"entry.mjs", "worker.mjs", "hub.mjs"} {
 		if files[name], err = fs.ReadFile(glue.Files, name); err != nil {
 			return nil, err
 		}
@@ -85,8 +85,19 @@ func build(opts *options) (*pkg, error) {
 		name = workerName(p.ImportPath)
 	}
 	files["assets.mjs"] = assetsModule(assets)
-	files["config.capnp"] = workerdConfig(opts.pkg, assets, opts.pool, vars)
-	files["wrangler.toml"] = wranglerConfig(name, opts.pool)
+	hubStorage := ""
+	if opts.hub {
+		// workerd takes a disk path from its working directory: an absolute
+		// one lets the config be served from anywhere.
+		if hubStorage, err = filepath.Abs(filepath.Join(opts.out, "hub-storage")); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(hubStorage, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	files["config.capnp"] = workerdConfig(opts.pkg, assets, opts.pool, vars, hubStorage)
+	files["wrangler.toml"] = wranglerConfig(name, opts.pool, opts.hub)
 	for file, content := range files {
 		if err := os.WriteFile(filepath.Join(opts.out, file), content, 0o644); err != nil {
 			return nil, err

@@ -80,9 +80,10 @@ func goPool(setting string) (string, error) {
 }
 
 // workerdConfig is config.capnp: the Worker folder as a workerd service on
-// 127.0.0.1:8787, with GO_POOL (pool) as a JSON binding and the .dev.vars
-// variables as text bindings.
-func workerdConfig(pkg string, assets []asset, pool string, vars []variable) []byte {
+// 127.0.0.1:8787, with GO_POOL (pool) as a JSON binding, the .dev.vars
+// variables as text bindings, and the signal hub bound as HUB if hubStorage
+// (its folder) is not "".
+func workerdConfig(pkg string, assets []asset, pool string, vars []variable, hubStorage string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `# Written by edgeworker for %s: the Worker of this folder in local workerd.
 #   workerd serve config.capnp [--socket-addr http=127.0.0.1:PORT]
@@ -90,7 +91,13 @@ func workerdConfig(pkg string, assets []asset, pool string, vars []variable) []b
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [(name = "worker", worker = .worker)],
+  services = [
+    (name = "worker", worker = .worker),
+`, pkg)
+	if hubStorage != "" {
+		fmt.Fprintf(&b, "    (name = \"hub-storage\", disk = (path = %s, writable = true)),\n", capnpString(hubStorage))
+	}
+	b.WriteString(`  ],
   sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "worker")],
 );
 
@@ -98,10 +105,11 @@ const worker :Workerd.Worker = (
   modules = [
     (name = "entry.mjs", esModule = embed "entry.mjs"),
     (name = "worker.mjs", esModule = embed "worker.mjs"),
+    (name = "hub.mjs", esModule = embed "hub.mjs"),
     (name = "wasm_exec.js", esModule = embed "wasm_exec.js"),
     (name = "app.wasm", wasm = embed "app.wasm"),
     (name = "assets.mjs", esModule = embed "assets.mjs"),
-`, pkg)
+`)
 	for _, a := range assets {
 		fmt.Fprintf(&b, "    (name = %s, data = embed %[1]s),\n", capnpString(a.module))
 	}
@@ -110,7 +118,17 @@ const worker :Workerd.Worker = (
 	for _, v := range vars {
 		fmt.Fprintf(&b, "    (name = %s, text = %s),\n", capnpString(v.name), capnpString(v.value))
 	}
-	b.WriteString("  ],\n);\n")
+	if hubStorage == "" {
+		b.WriteString("  ],\n);\n")
+		return b.Bytes()
+	}
+	b.WriteString(`    (name = "HUB", durableObjectNamespace = "SignalHub"),
+  ],
+  # The signal hub (hub.mjs): one Durable Object per signal, SQLite in hub-storage.
+  durableObjectNamespaces = [(className = "SignalHub", uniqueKey = "edgesignals-hub", enableSql = true)],
+  durableObjectStorage = (localDisk = "hub-storage"),
+);
+`)
 	return b.Bytes()
 }
 
@@ -134,9 +152,9 @@ func capnpString(s string) string {
 }
 
 // wranglerConfig is wrangler.toml, for npx wrangler deploy from the folder;
-// pool is GO_POOL's JSON.
-func wranglerConfig(name, pool string) []byte {
-	return fmt.Appendf(nil, `# Written by edgeworker at every build: deploy this folder with
+// pool is GO_POOL's JSON; with hub, the signal hub's binding and migration.
+func wranglerConfig(name, pool string, hub bool) []byte {
+	config := fmt.Appendf(nil, `# Written by edgeworker at every build: deploy this folder with
 #   npx wrangler deploy
 # and set secrets with npx wrangler secret put NAME (.dev.vars stays local).
 name = %q
@@ -157,6 +175,19 @@ globs = ["public/**"]
 [vars]
 GO_POOL = '%s'
 `, name, compatibilityDate, pool)
+	if !hub {
+		return config
+	}
+	return append(config, `
+# The signal hub (hub.mjs): one Durable Object per signal, with SQLite storage.
+[[durable_objects.bindings]]
+name = "HUB"
+class_name = "SignalHub"
+
+[[migrations]]
+tag = "hub-v1"
+new_sqlite_classes = ["SignalHub"]
+`...)
 }
 
 // workerName makes a Worker name of an import path's last element.

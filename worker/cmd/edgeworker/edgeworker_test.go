@@ -54,9 +54,9 @@ func TestPoolSetting(t *testing.T) {
 	require.NotNil(t, m, "worker.mjs has no POOL_DEFAULTS")
 	assert.Equal(t, fmt.Sprintf(`{"memoryMB":%s,"queue":%s,"queueTimeoutMs":%s}`, m[1], m[2], m[3]), mustPool(t, ""))
 
-	config := string(workerdConfig("./x", nil, opts.pool, nil))
+	config := string(workerdConfig("./x", nil, opts.pool, nil, ""))
 	assert.Contains(t, config, `(name = "GO_POOL", json = "{\"memoryMB\":48,\"queue\":64,\"queueTimeoutMs\":5000}"),`)
-	assert.Contains(t, string(wranglerConfig("x", opts.pool)), "[vars]\nGO_POOL = '"+opts.pool+"'\n")
+	assert.Contains(t, string(wranglerConfig("x", opts.pool, false)), "[vars]\nGO_POOL = '"+opts.pool+"'\n")
 }
 
 func mustPool(t *testing.T, setting string) string {
@@ -225,4 +225,25 @@ func TestBuildRefusesAWorkerFolderThatHoldsYourFiles(t *testing.T) {
 	body, err := os.ReadFile(filepath.Join(static, "index.html"))
 	require.NoError(t, err)
 	assert.Equal(t, "mine", string(body))
+}
+
+// -hub binds the signal hub in both configs; without it neither names it.
+func TestHubBinding(t *testing.T) {
+	opts, err := parse([]string{"build", "-hub"}, io.Discard)
+	require.NoError(t, err)
+	assert.True(t, opts.hub)
+
+	capnp := string(workerdConfig(".", nil, opts.pool, nil, "/srv/w/hub-storage"))
+	assert.Contains(t, capnp, `(name = "hub-storage", disk = (path = "/srv/w/hub-storage", writable = true)),`)
+	assert.Contains(t, capnp, `(name = "HUB", durableObjectNamespace = "SignalHub"),`)
+	assert.Contains(t, capnp, `durableObjectNamespaces = [(className = "SignalHub", uniqueKey = "edgesignals-hub", enableSql = true)],`)
+	assert.Contains(t, capnp, `durableObjectStorage = (localDisk = "hub-storage"),`)
+	toml := string(wranglerConfig("w", opts.pool, true))
+	assert.Contains(t, toml, "[[durable_objects.bindings]]\nname = \"HUB\"\nclass_name = \"SignalHub\"\n")
+	assert.Contains(t, toml, "[[migrations]]\ntag = \"hub-v1\"\nnew_sqlite_classes = [\"SignalHub\"]\n")
+
+	plain := string(workerdConfig(".", nil, opts.pool, nil, ""))
+	assert.NotContains(t, plain, "SignalHub")
+	assert.Contains(t, plain, `(name = "hub.mjs", esModule = embed "hub.mjs"),`, "entry.mjs imports it either way")
+	assert.NotContains(t, string(wranglerConfig("w", opts.pool, false)), "SignalHub")
 }

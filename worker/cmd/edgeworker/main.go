@@ -9,8 +9,9 @@
 //
 //	app.wasm      the package, built with GOOS=js GOARCH=wasm, -trimpath and -ldflags=-s -w
 //	wasm_exec.js  Go's JavaScript support, from the toolchain that built app.wasm
-//	entry.mjs     the entry module: static files, then the Go program
+//	entry.mjs     the entry module: static files, the signal hub, then the Go program
 //	worker.mjs    the glue that runs the Go program and hands it the requests
+//	hub.mjs       the signal hub's Durable Object class, SignalHub
 //	assets.mjs    the static files, with public/ holding them (gzip where it helps)
 //	config.capnp  a workerd config: workerd serve config.capnp
 //	wrangler.toml for npx wrangler deploy, from the folder
@@ -27,6 +28,13 @@
 // lowercase hex digits before its extension (app.3f9c21e0.wasm) is sent
 // with Cache-Control: public, max-age=31536000, immutable; the others with
 // no-cache and an ETag.
+//
+// With -hub, the Worker binds a signal hub (docs/hub.md of
+// github.com/edgesignals/edgesignals): SignalHub as the Durable Object
+// namespace HUB with SQLite storage, kept locally in the folder's
+// hub-storage, and requests under /hub/ go to it; from Go,
+// worker.Hub{Binding: "HUB"} emits on it. wrangler.toml gets the binding
+// and its migration.
 //
 // -pool sets GO_POOL, the memory budget of the Worker's Go runtimes (see
 // worker/js/worker.mjs): a JSON object of memoryMB (the linear memory all
@@ -63,6 +71,7 @@ type options struct {
 	pkg     string // the main package, as go build takes it
 	out     string // -o: the Worker folder
 	static  string // -static: the folder of static files, or ""
+	hub     bool   // -hub: bind the signal hub
 	name    string // -name: the Worker's name in wrangler.toml, or "" for the package's
 	pool    string // -pool: GO_POOL, the Go runtimes' memory budget, as JSON
 	port    int    // -port (dev)
@@ -70,8 +79,8 @@ type options struct {
 }
 
 const usage = `usage:
-  edgeworker build [-o dir] [-static dir] [-name name] [-pool json] [package]
-  edgeworker dev [-o dir] [-static dir] [-name name] [-pool json] [-port 8787] [-workerd path] [package]
+  edgeworker build [-o dir] [-static dir] [-hub] [-name name] [-pool json] [package]
+  edgeworker dev [-o dir] [-static dir] [-hub] [-name name] [-pool json] [-port 8787] [-workerd path] [package]
 
 build writes a Cloudflare Worker folder for a Go main package that calls
 worker.Serve; dev also serves it in local workerd on 127.0.0.1 and rebuilds
@@ -114,6 +123,7 @@ func parse(args []string, output io.Writer) (*options, error) {
 	flags.Usage = func() { fmt.Fprint(output, usage) }
 	flags.StringVar(&opts.out, "o", "build", "the Worker `folder` to write")
 	flags.StringVar(&opts.static, "static", "", "a `folder` of static files to serve before Go")
+	flags.BoolVar(&opts.hub, "hub", false, "bind the signal hub as HUB, served under /hub/")
 	flags.StringVar(&opts.name, "name", "", "the Worker's `name` in wrangler.toml (default: the package's last path element)")
 	flags.StringVar(&opts.pool, "pool", "", "the Go runtimes' memory budget, GO_POOL: a `JSON` object of memoryMB, queue, queueTimeoutMs")
 	if args[0] == "dev" {
