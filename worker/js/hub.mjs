@@ -153,7 +153,8 @@ export class SignalHub extends DurableObject {
     server.send(JSON.stringify({ t: "hello", seq: this.head, first: this.first(), window, max: maxMessageBytes }));
     if (subscribe) {
       // A client that saw more than the hub has (a hub whose storage was
-      // lost) starts again at the head, after a gap.
+      // lost) starts again at the head; the hello's seq below its own
+      // tells it so.
       const sub = new Subscriber(Math.min(after, this.head), check.identity);
       this.subscribers.set(server, sub);
       this.pump(server, sub);
