@@ -8,6 +8,10 @@ using Example = import "../example/build/config.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "example", worker = Example.worker),
+    # The example's signal hub storage: edge.mjs points it at the example's
+    # build/hub-storage (--directory-path), as workerd reads relative paths
+    # from its working directory.
+    (name = "hub-storage", disk = (path = "hub-storage", writable = true)),
     (name = "plain", worker = .plain),
     (name = "stock", worker = .stock),
   ],

@@ -103,7 +103,7 @@ function buildWorker() {
   writeFileSync(STATIC + 'bench/index.html', minimalPage(name));
   const demoWasm = readdirSync(STATIC + 'src').find((f) => f.endsWith('.wasm'));
   writeFileSync(STATIC + 'bench/phases.html', phasesPage(demoWasm, name));
-  execFileSync('go', ['run', './worker/cmd/edgeworker', 'build', '-o', BUILD, '-static', STATIC, './worker/example'], {
+  execFileSync('go', ['run', './worker/cmd/edgeworker', 'build', '-o', BUILD, '-static', STATIC, '-hub', './worker/example'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

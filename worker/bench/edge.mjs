@@ -181,7 +181,9 @@ const TIGHT = { memoryMB: 1 };
 const tightConfig = withGoPool(BUILD + 'config.capnp', 'bench-tight', TIGHT);
 
 const results = [];
-const workerd = await startWorkerd(here('bench.capnp'), TARGETS);
+const workerd = await startWorkerd(here('bench.capnp'), TARGETS, {
+  args: ['--directory-path', `hub-storage=${BUILD}hub-storage`],
+});
 const tight = await startWorkerd(tightConfig);
 rmSync(tightConfig);
 workerd.urls.tight = tight.urls.http;
