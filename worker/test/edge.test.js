@@ -77,7 +77,7 @@ test('the demo page and the npm package files are served', async () => {
 
 /** The URL path of the module the demo page loads (its body's data-wasm, relative to /demo/). */
 function wasmPath(html) {
-  const named = html.match(/<body data-wasm="([^"]+)">/);
+  const named = html.match(/<body [^>]*data-wasm="([^"]+)"/);
   assert.ok(named, 'the demo page names its module');
   return new URL(named[1], 'http://x/demo/').pathname;
 }
