@@ -11,7 +11,7 @@
 // sends the next; every subscriber checks it got each event once, in order.
 // Latency is taken on the client, from the emitter's send to each receipt.
 // Then: what waking an evicted hub costs with and without Go rules, and a
-// Go emitter (the example Worker's POST /api/orders, through worker.Hub)
+// Go emitter (the example Worker's POST /api/orders?share=1, through worker.Hub)
 // against a JavaScript one (POST /hub/orders) on the same signal.
 // Writes its section between the hub-bench markers of docs/benchmarks.md.
 //
@@ -235,7 +235,7 @@ async function wakeCosts(urls, run) {
 }
 
 /**
- * A Go emitter (the example Worker's POST /api/orders, whose Go pipeline
+ * A Go emitter (the example Worker's POST /api/orders?share=1, whose Go pipeline
  * emits through worker.Hub) and a JavaScript one (POST /hub/orders, routed
  * by routeHub) taking turns on one signal with 10 subscribers: the
  * emit-to-receipt p50 of each.
@@ -269,7 +269,7 @@ async function goAgainstJS(base, run) {
     sentAt.set(i, performance.now());
     if (i % 2) {
       // A client id each: the example's rate limit is per client.
-      await post(base + '/api/orders', { item, quantity: 1, email: 'bench@example.com' }, {
+      await post(base + '/api/orders?share=1', { item, quantity: 1, email: 'bench@example.com' }, {
         authorization: 'Bearer dev-token', 'content-type': 'application/json', 'x-client-id': `bench-${run}-${i}`,
       });
     } else {
@@ -371,7 +371,7 @@ A hub without rules never starts Go. With rules, Go starts on the first action a
 
 | emitter, 10 subscribers of \`orders\` on the example Worker, taking turns | p50 emit-to-receipt | target |
 |---|---|---|
-| Go: POST /api/orders (the Go pipeline, then \`worker.Hub.TryEmit\` through the stub) | ${ms(med((r) => r.emitters.go))} | |
+| Go: POST /api/orders?share=1 (the Go pipeline, then \`worker.Hub.TryEmit\` through the stub) | ${ms(med((r) => r.emitters.go))} | |
 | JavaScript: POST /hub/orders (\`routeHub\` to the object) | ${ms(med((r) => r.emitters.js))} | |
 | difference (median of per-run differences) | ${ms(goJS)} | ≤ 1 ms: ${verdict(goJS <= 1)} |
 ${END}`;

@@ -8,8 +8,8 @@
 // pipeline on 127.0.0.1:8787 without the demo page, its variables
 // (API_TOKEN, EDGESIGNALS_DEV) taken from the environment.
 //
-// Routes: GET /health; with a bearer token, POST /api/orders (which also
-// emits the order on the signal hub's "orders", for the demo's tabs),
+// Routes: GET /health; with a bearer token, POST /api/orders (with ?share=1
+// it also emits the order on the signal hub's "orders", for the demo's tabs),
 // GET /api/stats and GET /api/log. In local development only (the EDGESIGNALS_DEV
 // variable is "1": .dev.vars sets it for local workerd, the wrangler.toml
 // that edgeworker writes does not), some that show failure handling: GET /debug/panic (in the handler,
@@ -267,8 +267,12 @@ func createOrder(w http.ResponseWriter, r *http.Request) {
 	id := w.Header().Get("X-Request-Id")
 	worker.WaitUntil(r.Context(), func(ctx context.Context) { purgeCache(ctx, id) })
 	created := map[string]any{"id": n, "item": o.Item, "quantity": o.Quantity}
-	// Shared with every demo tab, and answered with its seq once stored.
-	// Built natively there is no hub: the order is still created.
+	if r.URL.Query().Get("share") != "1" {
+		writeJSON(w, http.StatusCreated, created)
+		return
+	}
+	// ?share=1: shared with every demo tab, and answered with its seq once
+	// stored. Built natively there is no hub: the order is still created.
 	shared := map[string]any{"item": o.Item, "quantity": o.Quantity, "from": "Go Worker"}
 	seq, err := orderHub.TryEmit(r.Context(), "orders", shared)
 	switch {

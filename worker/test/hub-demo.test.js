@@ -59,8 +59,8 @@ test('two tabs and the Go Worker see each other\'s orders live, in the same seq 
   try {
     await placeOrder(a.page, 'tea', 2);
     await placeOrder(b.page, 'coffee', 3);
-    // The Go pipeline's POST /api/orders emits on the hub from Go.
-    const response = await fetch(`${workerd.urls.http}/api/orders`, {
+    // The Go pipeline's POST /api/orders?share=1 emits on the hub from Go.
+    const response = await fetch(`${workerd.urls.http}/api/orders?share=1`, {
       method: 'POST',
       headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json', 'x-client-id': 'hub-demo' },
       body: JSON.stringify({ item: 'matcha', quantity: 1, email: 'ada@example.com' }),
