@@ -73,6 +73,14 @@ type Pipeline struct {
 	// request logs, analytics and cache invalidation belong here. Their
 	// errors and panics go to the signal's OnError (logged by default).
 	Done *signals.AsyncSignal[Result]
+	// Scheduled is emitted for each Cron Trigger firing, by
+	// [Pipeline.HandleScheduled]: its listeners run concurrently, and an
+	// error or panic of one fails the invocation.
+	Scheduled *signals.AsyncSignal[ScheduledEvent]
+	// Queue is emitted for each message of a Queue batch, by
+	// [Pipeline.HandleQueue]: its listeners run in order, like Middleware,
+	// and the first error retries the message; their success acknowledges it.
+	Queue *signals.SyncSignal[Message]
 
 	// handler is the last step, with the key "handler": a signal of its own
 	// so that its panics become the same *signals.PanicError as the
@@ -92,6 +100,8 @@ func New(h http.Handler, opts *Options) *Pipeline {
 	p := &Pipeline{
 		Middleware: signals.NewSync[*Request](),
 		Done:       &signals.AsyncSignal[Result]{},
+		Scheduled:  &signals.AsyncSignal[ScheduledEvent]{},
+		Queue:      signals.NewSync[Message](),
 		handler:    signals.NewSync[*exchange](),
 		steppers:   make(chan stepper, maxIdleSteppers),
 	}

@@ -46,6 +46,7 @@ func Serve(p *Pipeline) {
 		expire(context.DeadlineExceeded)
 		return nil
 	}))
+	serveEvents(p, binding)
 	binding.Call("ready")
 	select {}
 }

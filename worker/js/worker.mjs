@@ -23,7 +23,14 @@ class Runtime {
     const go = (rt.go = new Go());
     // What the Go side reads as the global `context`: syumai's bindings use
     // env and ctx, worker.Serve fills in binding.
-    rt.context = { env, ctx, binding: { respond: (...args) => rt.request?.respond(...args) } };
+    rt.context = {
+      env,
+      ctx,
+      binding: {
+        respond: (...args) => rt.request?.respond(...args),
+        settle: (...args) => rt.request?.settle(...args),
+      },
+    };
     const started = new Promise((resolve, reject) => {
       rt.context.binding.ready = resolve;
       go.exit = (code) => {
@@ -128,6 +135,82 @@ class Runtime {
     }
   }
 
+  // Runs the Scheduled listeners for a Cron Trigger (controller: its cron
+  // and scheduledTime). Returns `result`, which rejects with the
+  // listeners' failure, and `done`, as serve does.
+  scheduled(controller, env, ctx) {
+    return this.#event(env, ctx, (failure) => {
+      if (failure !== null) throw new Error(failure);
+    }, () => this.context.binding.scheduled(controller.cron, controller.scheduledTime));
+  }
+
+  // Runs the Queue listeners for each message of batch, then acknowledges
+  // each message that succeeded and retries each one that failed, never the
+  // whole batch. Returns `result`, which settles once every message is
+  // settled, and `done`, as serve does.
+  queue(batch, env, ctx) {
+    // Each message crosses in Go's memory as five fields (see readBatch in
+    // worker/events.go): id, timestamp, attempts, body kind, body.
+    const sent = [];
+    const fields = [];
+    for (const message of batch.messages) {
+      const body = messageBody(message.body);
+      if (body === undefined) {
+        console.error(`worker: queue ${batch.queue}: message ${message.id} has a body Go cannot take; retried`);
+        message.retry();
+        continue;
+      }
+      sent.push(message);
+      fields.push(message.id, String(message.timestamp.getTime()), String(message.attempts), body.kind, body.data);
+    }
+    return this.#event(env, ctx, (failure, ptr, length) => {
+      if (failure !== null) throw new Error(failure);
+      const outcome = new Int32Array(this.exports.mem.buffer, ptr, length);
+      for (let i = 0; i < length; i++) {
+        if (outcome[i] < 0) sent[i].ack();
+        else sent[i].retry(outcome[i] > 0 ? { delaySeconds: outcome[i] } : undefined);
+      }
+    }, () => this.context.binding.queue(writeFields(this.exports, fields), batch.queue));
+  }
+
+  // Hands an event to Go with start(), and reads what Go settles it with
+  // with read(...result) while Go waits in its settle call.
+  #event(env, ctx, read, start) {
+    this.context.env = env;
+    this.context.ctx = ctx;
+    let finish;
+    const done = new Promise((resolve) => (finish = resolve));
+    const result = new Promise((resolve, reject) => {
+      const end = () => {
+        this.request = undefined;
+        finish();
+      };
+      this.request = {
+        settle: (...args) => {
+          if (args.length === 0) return end();
+          const finished = args.pop();
+          try {
+            resolve(read(...args));
+          } catch (error) {
+            reject(error);
+          }
+          if (finished) end();
+        },
+        // The Go program exited (a panic nobody recovered): the event fails.
+        fail: () => {
+          reject(new Error("the Go program exited"));
+          end();
+        },
+      };
+    });
+    try {
+      start();
+    } catch {
+      this.request?.fail(); // the Go program had exited
+    }
+    return { result, done };
+  }
+
   // Whether the runtime can serve another request. wasm_exec.js keeps the
   // wake-up timers that Go's scheduler asked for in _scheduledTimeouts.
   get reusable() {
@@ -218,6 +301,44 @@ function errorResponse(status, head) {
     console.error("worker: header fields from Go that workerd refused:", error);
   }
   return response;
+}
+
+// A queue message's body as it crosses to Go: text, bytes, or anything
+// else as JSON; undefined for a body JSON cannot hold.
+function messageBody(body) {
+  if (typeof body === "string") return { kind: "text", data: body };
+  if (body instanceof ArrayBuffer) return { kind: "bytes", data: new Uint8Array(body) };
+  if (ArrayBuffer.isView(body)) return { kind: "bytes", data: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+  try {
+    const data = JSON.stringify(body);
+    return data === undefined ? undefined : { kind: "json", data };
+  } catch {
+    return undefined; // a BigInt, a cycle
+  }
+}
+
+// Writes fields (strings as UTF-8, or bytes) into Go's buffer, each as a
+// 4-byte little-endian length and its bytes; returns the bytes written.
+function writeFields(exports, fields) {
+  let room = 0;
+  for (const field of fields) room += 4 + (typeof field === "string" ? field.length * 3 : field.byteLength);
+  const memory = new Uint8Array(exports.mem.buffer, exports.worker_buffer(room), room);
+  let at = 0;
+  for (const field of fields) {
+    let written;
+    if (typeof field === "string") {
+      written = utf8.encoder.encodeInto(field, memory.subarray(at + 4)).written;
+    } else {
+      memory.set(field, at + 4);
+      written = field.byteLength;
+    }
+    memory[at] = written;
+    memory[at + 1] = written >>> 8;
+    memory[at + 2] = written >>> 16;
+    memory[at + 3] = written >>> 24;
+    at += 4 + written;
+  }
+  return at;
 }
 
 // Reads the body up to limit bytes. A larger body is not read: the length
@@ -462,7 +583,7 @@ export function goFetch(module) {
   let pool; // made at the first request, from its env
   async function fetch(request, env, ctx) {
     try {
-      pool ??= new Pool(module, poolOptions(env?.GO_POOL));
+      pool ??= poolOf(module, env);
     } catch (error) {
       console.error("worker:", error);
       return errorResponse(500); // GO_POOL is not valid
@@ -494,4 +615,48 @@ export function goFetch(module) {
   }
   fetch.stats = () => pool?.stats();
   return fetch;
+}
+
+// The pool of each Go module: the fetch, scheduled and queue handlers of
+// one module share it, made at the first event from its env.
+const pools = new WeakMap();
+
+function poolOf(module, env) {
+  let pool = pools.get(module);
+  if (pool === undefined) pools.set(module, (pool = new Pool(module, poolOptions(env?.GO_POOL))));
+  return pool;
+}
+
+// Runs one event on a runtime of module's pool: start(rt) returns
+// { result, done }; the runtime goes back to the pool when done settles,
+// and the event's own promise is result's. An event the pool refuses (see
+// GO_POOL) fails, and the platform retries it.
+async function dispatch(module, env, ctx, what, start) {
+  const pool = poolOf(module, env);
+  let rt;
+  try {
+    rt = await pool.acquire({ method: what, url: "", headers: [] }, env, ctx);
+  } catch (error) {
+    pool.startFailed();
+    throw error; // the Go program did not start
+  }
+  if (rt === undefined) throw new Error(`worker: no Go runtime for the ${what} event within GO_POOL's limits`);
+  pool.tell(rt);
+  const { result, done } = start(rt);
+  ctx.waitUntil(done.then(() => pool.release(rt)));
+  await result;
+}
+
+// Returns a scheduled handler that runs the Go program's Scheduled
+// listeners (worker.Pipeline.Scheduled) for each Cron Trigger; it rejects,
+// failing the invocation, when a listener fails.
+export function goScheduled(module) {
+  return (controller, env, ctx) => dispatch(module, env, ctx, "SCHEDULED", (rt) => rt.scheduled(controller, env, ctx));
+}
+
+// Returns a queue handler that runs the Go program's Queue listeners
+// (worker.Pipeline.Queue) for each message of a batch, and acknowledges or
+// retries each message on its own.
+export function goQueue(module) {
+  return (batch, env, ctx) => dispatch(module, env, ctx, "QUEUE", (rt) => rt.queue(batch, env, ctx));
 }
