@@ -74,13 +74,16 @@ test-web: web web/test/testmodule.wasm web/test/othergo.wasm web/node_modules/.p
 	@# The program that the blocks of part 2 of docs/guide.md make up, built and run.
 	node --test docs/guide.test.mjs
 
-# The Worker of the hostile-handler tests (worker/internal/hostileworker), and
-# workerd: set before the rule, as make expands prerequisites where it reads them.
+# The Worker of the hostile-handler tests (worker/internal/hostileworker),
+# workerd, and wrangler (miniflare) for the example's bindings with the Node
+# 22 it needs, from npm as worker/wrangler/package-lock.json pins them: set
+# before the rule, as make expands prerequisites where it reads them.
 HOSTILE_WORKER := worker/test/build/hostile/config.capnp
 WORKERD := worker/node_modules/.bin/workerd
+WRANGLER := worker/wrangler/node_modules/.package-lock.json
 
-test-edge: worker $(HOSTILE_WORKER) worker/test/testrules.wasm $(WORKERD) | /usr/bin/chromium
-	$(call header,tier 6/6: the example Worker in workerd (node --test))
+test-edge: worker $(HOSTILE_WORKER) worker/test/testrules.wasm $(WORKERD) $(WRANGLER) | /usr/bin/chromium
+	$(call header,tier 6/6: the example Worker in workerd and in wrangler dev (node --test))
 	cd worker && node --test test/*.test.js
 
 # playwright-core, for test/page.test.js, as package-lock.json pins it. npm ci
@@ -161,6 +164,9 @@ worker/test/testrules.wasm: $(WORKER_GO) worker/internal/testrules/main.go
 $(WORKERD): worker/node_modules/.package-lock.json
 worker/node_modules/.package-lock.json: worker/package.json worker/package-lock.json
 	cd worker && npm ci --no-audit --no-fund
+
+$(WRANGLER): worker/wrangler/package.json worker/wrangler/package-lock.json
+	cd worker/wrangler && npm ci --no-audit --no-fund
 
 # The main job: the example Worker with the demo page, in local workerd,
 # rebuilt when a .go file changes.

@@ -62,7 +62,8 @@ func newPipeline(getenv func(ctx context.Context, name string) string) *worker.P
 			"purges":   purgeLog.entries(),
 		})
 	})
-	mux.Handle("/debug/", devOnly(dev, debugRoutes()))
+	debug := debugRoutes()
+	mux.Handle("/debug/", devOnly(dev, debug))
 
 	limiter := &rateLimiter{limit: 20, window: 10 * time.Second, dev: dev, counts: map[string]int{}}
 	p := worker.New(mux, &worker.Options{Timeout: timeout, MaxBodyBytes: 64 << 10})
@@ -78,12 +79,13 @@ func newPipeline(getenv func(ctx context.Context, name string) string) *worker.P
 	p.Middleware.AddListenerWithErr(validateOrder, "validate")
 	p.Done.AddListener(requestLog.record, "request-log")
 	p.Done.AddListener(stats.count, "analytics")
+	addStorage(mux, debug, p)
 	return p
 }
 
 // debugRoutes are the routes that fail on purpose, to show the failure
 // handling: never deployed (see devOnly).
-func debugRoutes() http.Handler {
+func debugRoutes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /debug/panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("the /debug/panic route panics, as asked")
@@ -263,10 +265,14 @@ var orderHub = worker.Hub{Binding: "HUB"}
 
 func createOrder(w http.ResponseWriter, r *http.Request) {
 	o := r.Context().Value(orderKey{}).(Order)
-	n := stats.addOrder()
+	stored, err := acceptOrder(r.Context(), o)
+	if err != nil {
+		panic(err) // the pipeline answers 500 and logs it
+	}
+	stats.addOrder()
 	id := w.Header().Get("X-Request-Id")
 	worker.WaitUntil(r.Context(), func(ctx context.Context) { purgeCache(ctx, id) })
-	created := map[string]any{"id": n, "item": o.Item, "quantity": o.Quantity}
+	created := map[string]any{"id": stored.ID, "item": o.Item, "quantity": o.Quantity}
 	if r.URL.Query().Get("share") != "1" {
 		writeJSON(w, http.StatusCreated, created)
 		return

@@ -2,8 +2,9 @@
 // HEAD requests for a static file (assets.mjs, from the -static folder) are
 // answered here, requests under /hub/ by the signal hub when the Worker
 // binds one as HUB (edgeworker -hub), everything else by the Go program
-// (app.wasm) through the glue of worker.mjs.
-import { goFetch } from "./worker.mjs";
+// (app.wasm) through the glue of worker.mjs, and so are the Worker's Cron
+// Triggers and Queue batches (worker.Pipeline's Scheduled and Queue signals).
+import { goFetch, goQueue, goScheduled } from "./worker.mjs";
 import { routeHub } from "./hub.mjs";
 import app from "./app.wasm";
 import assets from "./assets.mjs";
@@ -25,6 +26,8 @@ export default {
     }
     return go(request, env, ctx);
   },
+  scheduled: goScheduled(app),
+  queue: goQueue(app),
 };
 
 // A file whose name carries its content hash never changes; the others are

@@ -97,7 +97,15 @@ func build(opts *options) (*pkg, error) {
 		}
 	}
 	files["config.capnp"] = workerdConfig(opts.pkg, assets, opts.pool, vars, hubStorage)
-	files["wrangler.toml"] = wranglerConfig(name, opts.pool, opts.hub)
+	settings, err := readWranglerSettings(filepath.Join(p.Dir, "wrangler.toml"))
+	if err != nil {
+		return nil, err
+	}
+	files["wrangler.toml"] = wranglerConfig(name, opts.pool, opts.hub, settings)
+	// wrangler dev, run in the folder, reads the variables from there.
+	if devVars, err := os.ReadFile(filepath.Join(p.Dir, ".dev.vars")); err == nil {
+		files[".dev.vars"] = devVars
+	}
 	for file, content := range files {
 		if err := os.WriteFile(filepath.Join(opts.out, file), content, 0o644); err != nil {
 			return nil, err

@@ -151,30 +151,40 @@ func capnpString(s string) string {
 	return b.String()
 }
 
-// wranglerConfig is wrangler.toml, for npx wrangler deploy from the folder;
-// pool is GO_POOL's JSON; with hub, the signal hub's binding and migration.
-func wranglerConfig(name, pool string, hub bool) []byte {
+// wranglerConfig is wrangler.toml, for npx wrangler deploy (or wrangler
+// dev) from the folder: the name, the entry module, the compatibility date,
+// the module rules and GO_POOL (pool, as JSON), with the package's own
+// settings (bindings, triggers, queues: see readWranglerSettings) between
+// the first three and the rules; with hub, the signal hub's binding and
+// migration.
+func wranglerConfig(name, pool string, hub bool, settings []byte) []byte {
 	config := fmt.Appendf(nil, `# Written by edgeworker at every build: deploy this folder with
 #   npx wrangler deploy
 # and set secrets with npx wrangler secret put NAME (.dev.vars stays local).
 name = %q
 main = "entry.mjs"
 compatibility_date = %q
-
+`, name, compatibilityDate)
+	if len(settings) > 0 {
+		config = append(config, "\n# From the package's wrangler.toml:\n"...)
+		config = append(config, bytes.TrimSpace(settings)...)
+		config = append(config, '\n')
+	}
+	config = fmt.Appendf(config, `
 # The Go program, as a compiled module: the glue instantiates it.
 [[rules]]
 type = "CompiledWasm"
-globs = ["app.wasm"]
+globs = ["**/app.wasm"]
 
 # The static files, as entry.mjs serves them (some gzipped).
 [[rules]]
 type = "Data"
-globs = ["public/**"]
+globs = ["**/public/**"]
 
 # The Go runtimes' memory budget (edgeworker -pool).
 [vars]
 GO_POOL = '%s'
-`, name, compatibilityDate, pool)
+`, pool)
 	if !hub {
 		return config
 	}
@@ -188,6 +198,42 @@ class_name = "SignalHub"
 tag = "hub-v1"
 new_sqlite_classes = ["SignalHub"]
 `...)
+}
+
+// readWranglerSettings reads the wrangler.toml of a package's folder: the
+// Worker's bindings (D1, KV, R2, Queues, ...), Cron Triggers and other
+// settings, which edgeworker copies into the folder's wrangler.toml. It
+// must leave out what edgeworker writes itself: name, main,
+// compatibility_date, [[rules]] and [vars] (which holds GO_POOL: set other
+// variables with wrangler secret put, and .dev.vars for local runs). No
+// file: no settings.
+func readWranglerSettings(file string) ([]byte, error) {
+	data, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	table := false // past the first table header: keys are no longer top-level
+	lines := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; lines.Scan(); n++ {
+		line := strings.TrimSpace(lines.Text())
+		if strings.HasPrefix(line, "[") {
+			table = true
+			for _, own := range []string{"[[rules]]", "[vars]"} {
+				if strings.HasPrefix(strings.ReplaceAll(line, " ", ""), own) {
+					return nil, fmt.Errorf("%s:%d: %s is written by edgeworker", file, n, own)
+				}
+			}
+			continue
+		}
+		key, _, ok := strings.Cut(line, "=")
+		if key = strings.TrimSpace(key); ok && !table && (key == "name" || key == "main" || key == "compatibility_date") {
+			return nil, fmt.Errorf("%s:%d: %s is written by edgeworker (use -name for the name)", file, n, key)
+		}
+	}
+	return data, lines.Err()
 }
 
 // workerName makes a Worker name of an import path's last element.

@@ -56,7 +56,7 @@ func TestPoolSetting(t *testing.T) {
 
 	config := string(workerdConfig("./x", nil, opts.pool, nil, ""))
 	assert.Contains(t, config, `(name = "GO_POOL", json = "{\"memoryMB\":48,\"queue\":64,\"queueTimeoutMs\":5000}"),`)
-	assert.Contains(t, string(wranglerConfig("x", opts.pool, false)), "[vars]\nGO_POOL = '"+opts.pool+"'\n")
+	assert.Contains(t, string(wranglerConfig("x", opts.pool, false, nil)), "[vars]\nGO_POOL = '"+opts.pool+"'\n")
 }
 
 func mustPool(t *testing.T, setting string) string {
@@ -80,6 +80,30 @@ func TestLoadRefusesWhatCannotBeAWorker(t *testing.T) {
 	p, err := load("./testdata/aliased") // edge.Serve is worker.Serve
 	require.NoError(t, err)
 	assert.Equal(t, "main", p.Name)
+}
+
+func TestWranglerSettingsGoBetweenTheHeaderAndTheRules(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "wrangler.toml")
+	settings, err := readWranglerSettings(file)
+	require.NoError(t, err)
+	assert.Empty(t, settings, "no file, no settings")
+	assert.NotContains(t, string(wranglerConfig("w", "{}", false, nil)), "From the package")
+
+	own := "workers_dev = true\n\n[[d1_databases]]\nbinding = \"DB\"\nname = \"a table's key, not the Worker's\"\n\n[triggers]\ncrons = [\"* * * * *\"]\n"
+	require.NoError(t, os.WriteFile(file, []byte(own), 0o644))
+	settings, err = readWranglerSettings(file)
+	require.NoError(t, err)
+	config := string(wranglerConfig("w", "{}", false, settings))
+	at := strings.Index(config, "workers_dev = true")
+	require.Positive(t, at, config)
+	assert.Less(t, strings.Index(config, `compatibility_date = "`), at, "a top-level key of the package's file would land in a table")
+	assert.Greater(t, strings.Index(config, "[[rules]]"), strings.Index(config, `crons = ["* * * * *"]`), config)
+
+	for _, bad := range []string{"name = \"mine\"\n", "main = \"x.mjs\"\n", " compatibility_date = \"2020-01-01\"\n", "[[ rules ]]\ntype = \"Text\"\n", "[vars]\nX = \"1\"\n"} {
+		require.NoError(t, os.WriteFile(file, []byte(bad), 0o644))
+		_, err := readWranglerSettings(file)
+		assert.ErrorContains(t, err, "is written by edgeworker", "%q", bad)
+	}
 }
 
 func TestReadDevVars(t *testing.T) {
@@ -238,12 +262,12 @@ func TestHubBinding(t *testing.T) {
 	assert.Contains(t, capnp, `(name = "HUB", durableObjectNamespace = "SignalHub"),`)
 	assert.Contains(t, capnp, `durableObjectNamespaces = [(className = "SignalHub", uniqueKey = "edgesignals-hub", enableSql = true)],`)
 	assert.Contains(t, capnp, `durableObjectStorage = (localDisk = "hub-storage"),`)
-	toml := string(wranglerConfig("w", opts.pool, true))
+	toml := string(wranglerConfig("w", opts.pool, true, nil))
 	assert.Contains(t, toml, "[[durable_objects.bindings]]\nname = \"HUB\"\nclass_name = \"SignalHub\"\n")
 	assert.Contains(t, toml, "[[migrations]]\ntag = \"hub-v1\"\nnew_sqlite_classes = [\"SignalHub\"]\n")
 
 	plain := string(workerdConfig(".", nil, opts.pool, nil, ""))
 	assert.NotContains(t, plain, "SignalHub")
 	assert.Contains(t, plain, `(name = "hub.mjs", esModule = embed "hub.mjs"),`, "entry.mjs imports it either way")
-	assert.NotContains(t, string(wranglerConfig("w", opts.pool, false)), "SignalHub")
+	assert.NotContains(t, string(wranglerConfig("w", opts.pool, false, nil)), "SignalHub")
 }

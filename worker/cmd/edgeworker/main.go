@@ -45,8 +45,19 @@
 //
 // The variables of .dev.vars in the package's folder (NAME=value lines, as
 // for wrangler) become text bindings in config.capnp, for local development
-// only: wrangler.toml does not get them. Set deployed secrets with
+// only: wrangler.toml does not get them (the file is copied into the folder,
+// where wrangler dev reads it). Set deployed secrets with
 // npx wrangler secret put NAME.
+//
+// A wrangler.toml in the package's folder holds the Worker's other settings:
+// bindings (D1, KV, R2, Queues), Cron Triggers, queue consumers. edgeworker
+// copies it into the folder's wrangler.toml, after the name, main module and
+// compatibility date it writes (which the package's file must not set), so
+// that `wrangler dev --local` in the folder runs them in miniflare and
+// `wrangler deploy` deploys them. entry.mjs hands the Worker's scheduled and
+// queue events to the Go program as it does requests (worker.Pipeline's
+// Scheduled and Queue signals). workerd serve config.capnp has no such
+// bindings.
 package main
 
 import (
