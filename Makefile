@@ -10,7 +10,11 @@ GOROOT   := $(shell go env GOROOT)
 # go_js_wasm_exec, go_wasip1_wasm_exec and wasm_exec*.js live here since Go 1.24.
 WASM_DIR := $(GOROOT)/lib/wasm
 # Packages the wasm tiers run; override to try a tier on another package.
-WASM_PKGS ?= ./signals/... ./jsbridge/... ./worker/...
+# worker/example is not among them: it imports syumai/workers' binding
+# packages, whose init reads the global `context` that only a Worker's glue
+# sets (a test binary dies before its first test). Its tests run natively,
+# and the example itself in the edge tier.
+WASM_PKGS ?= ./signals/... ./jsbridge/... ./worker/ ./worker/cmd/... ./worker/internal/...
 # Extra `go test` flags for every tier, e.g. make test TESTFLAGS=-v
 TESTFLAGS ?=
 
