@@ -149,8 +149,9 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // exchange is one request going through the pipeline.
 type exchange struct {
-	req *Request
-	out *response // what the handler writes
+	req    *Request
+	out    *response // what the handler writes
+	stream *stream   // its body, should the handler flush
 	// stepped is set once every middleware has returned: from then on
 	// req is the pipeline's to read, even while the handler still runs.
 	stepped atomic.Bool
@@ -165,8 +166,7 @@ func (p *Pipeline) serve(r *http.Request) (out *response, done func()) {
 
 	ctx := context.WithValue(r.Context(), pipelineKey{}, p)
 	ctx, stop := withTimeout(ctx, p.opts.Timeout)
-	defer stop()
-	x := &exchange{req: &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}}
+	x := &exchange{req: &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}, stream: newStream(ctx)}
 
 	// The steps run on their own goroutine so that a timeout can answer
 	// while a step still runs; what that step then writes is dropped.
@@ -174,13 +174,32 @@ func (p *Pipeline) serve(r *http.Request) (out *response, done func()) {
 	p.pending.add()
 	p.goStep(func() {
 		defer p.pending.done()
-		finished <- p.run(ctx, x)
+		err := p.run(ctx, x)
+		if x.out.streamed() {
+			if err != nil {
+				p.report(x.req.Request, err) // the status is sent: the stream is cut short
+			}
+			x.out.endStream(err)
+		}
+		finished <- err
 	})
 	req := x.req
 	var err error
 	select {
 	case err = <-finished:
 		out = x.out
+	case <-x.stream.started:
+		// The handler flushed: the response streams, and the deadline
+		// bounded the time to its head only. Done is emitted once the
+		// stream has ended, when done is called.
+		out = x.out
+		result := Result{Request: req.Request, Status: out.status, Header: out.sentHeader(), Duration: time.Since(start)}
+		return out, func() {
+			err := <-finished
+			stop()
+			result.Err = err
+			p.Done.Emit(context.WithoutCancel(ctx), result)
+		}
 	case <-ctx.Done():
 		err = context.Cause(ctx)
 		if !x.stepped.Load() { // a middleware still runs and owns req
@@ -190,6 +209,7 @@ func (p *Pipeline) serve(r *http.Request) (out *response, done func()) {
 	if err != nil {
 		out = p.errorResponse(req, err)
 	}
+	stop()
 	out.finish()
 
 	result := Result{Request: req.Request, Status: out.status, Header: out.header, Duration: time.Since(start), Err: err}
@@ -253,6 +273,7 @@ func (p *Pipeline) run(ctx context.Context, x *exchange) error {
 		header = http.Header{}
 	}
 	x.out = newResponse(header, p.opts.MaxResponseBytes)
+	x.out.stream = x.stream
 	if err := p.handler.TryEmit(ctx, x); err != nil {
 		return err
 	}

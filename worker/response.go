@@ -15,9 +15,10 @@ type response struct {
 	header   http.Header
 	status   int // the final status, 0 until written
 	body     bytes.Buffer
-	limit    int64 // MaxResponseBytes, below zero none
-	declared int64 // the valid Content-Length the handler declared, -1 if none
-	err      error // why the response cannot be sent as written
+	limit    int64   // MaxResponseBytes, below zero none
+	declared int64   // the valid Content-Length the handler declared, -1 if none
+	err      error   // why the response cannot be sent as written
+	stream   *stream // a handler's response: streamed once it flushes
 }
 
 func newResponse(header http.Header, limit int64) *response {
@@ -69,6 +70,9 @@ func (r *response) WriteHeader(status int) {
 // and past a declared Content-Length; it also fails past MaxResponseBytes.
 func (r *response) Write(b []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
+	if err := r.gone(); err != nil {
+		return 0, err
+	}
 	if !bodyAllowed(r.status) {
 		return 0, http.ErrBodyNotAllowed
 	}
@@ -94,7 +98,7 @@ func (r *response) fail(err error) {
 // check returns why the handler's response cannot be sent, if it cannot.
 func (r *response) check(method string) error {
 	r.WriteHeader(http.StatusOK)
-	if r.err == nil && r.declared > int64(r.body.Len()) && method != http.MethodHead && bodyAllowed(r.status) {
+	if r.err == nil && !r.streamed() && r.declared > int64(r.body.Len()) && method != http.MethodHead && bodyAllowed(r.status) {
 		// net/http would close the connection after the short body.
 		r.err = &unsendableError{msg: "the handler declared Content-Length " + strconv.FormatInt(r.declared, 10) +
 			" and wrote " + strconv.Itoa(r.body.Len()) + " bytes"}
@@ -105,7 +109,11 @@ func (r *response) check(method string) error {
 // finish completes the header as net/http's server does before it sends
 // it: a Content-Type sniffed from the body if the handler set none, the
 // Content-Length, and no body headers on a status without a body.
-func (r *response) finish() {
+func (r *response) finish() { r.finishHead(false) }
+
+// finishHead is finish for a whole body, or for the start of a stream,
+// which has no Content-Length of its own.
+func (r *response) finishHead(streamed bool) {
 	r.WriteHeader(http.StatusOK)
 	h := r.header
 	if !bodyAllowed(r.status) {
@@ -120,7 +128,7 @@ func (r *response) finish() {
 	if _, typed := h["Content-Type"]; !typed && h.Get("Content-Encoding") == "" && r.body.Len() > 0 {
 		h.Set("Content-Type", http.DetectContentType(r.body.Bytes()))
 	}
-	if r.declared < 0 {
+	if r.declared < 0 && !streamed {
 		h.Set("Content-Length", strconv.Itoa(r.body.Len()))
 	}
 }
@@ -131,12 +139,35 @@ func bodyAllowed(status int) bool {
 	return (status < 100 || status > 199) && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
-// writeTo sends the finished response to w.
+// sentHeader is the header that goes out: for a stream, as it was at its
+// first Flush.
+func (r *response) sentHeader() http.Header {
+	if r.streamed() {
+		return r.stream.sent
+	}
+	return r.header
+}
+
+// writeTo sends the finished response to w; a stream, chunk by chunk,
+// flushing w after each if it can.
 func (r *response) writeTo(w http.ResponseWriter) {
 	h := w.Header()
-	for k, v := range r.header {
+	for k, v := range r.sentHeader() {
 		h[k] = v
 	}
 	w.WriteHeader(r.status)
-	w.Write(r.body.Bytes())
+	if !r.streamed() {
+		w.Write(r.body.Bytes())
+		return
+	}
+	flusher, _ := w.(http.Flusher)
+	if flusher != nil {
+		flusher.Flush() // the head, at once
+	}
+	for chunk := range r.stream.chunks {
+		w.Write(chunk)
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
 }

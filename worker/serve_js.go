@@ -21,7 +21,8 @@ import (
 // github.com/syumai/workers does (as the global `context`), so that its
 // bindings packages (cloudflare, kv, fetch, ...) can be used as usual.
 //
-// Responses are buffered, not streamed.
+// A handler that flushes (http.Flusher) streams its response: see
+// [Pipeline.ServeHTTP].
 func Serve(p *Pipeline) {
 	binding := js.Global().Get("context").Get("binding")
 	respond := binding.Get("respond")
@@ -44,6 +45,20 @@ func Serve(p *Pipeline) {
 	// js/worker.mjs calls expire when the pipeline's Timeout has passed.
 	binding.Set("expire", js.FuncOf(func(js.Value, []js.Value) any {
 		expire(context.DeadlineExceeded)
+		return nil
+	}))
+	// A streamed response's ReadableStream pulls a chunk, or is cancelled
+	// as its client went away.
+	chunk = binding.Get("chunk")
+	binding.Set("pull", js.FuncOf(func(js.Value, []js.Value) any {
+		select {
+		case pulls <- struct{}{}:
+		default:
+		}
+		return nil
+	}))
+	binding.Set("cancel", js.FuncOf(func(js.Value, []js.Value) any {
+		expire(context.Canceled)
 		return nil
 	}))
 	serveEvents(p, binding)
@@ -134,6 +149,12 @@ func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.Cancel
 	} else {
 		var done func()
 		out, done = p.serve(r)
+		if out.streamed() {
+			serveStream(respond, out)
+			done()
+			over(p, respond)
+			return
+		}
 		done()
 	}
 	b := appendResponseHead(make([]byte, 0, 256+out.body.Len()), out.header)
@@ -147,10 +168,60 @@ func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.Cancel
 	respond.Invoke(uintptr(unsafe.Pointer(unsafe.SliceData(b))), head, len(b)-head, out.status, finished)
 	runtime.KeepAlive(b)
 	if !finished {
-		p.Wait(context.Background())
-		respond.Invoke()
+		over(p, respond)
 	}
 }
+
+// over tells js/worker.mjs, with respond(), once all the work of the
+// request is over, WaitUntil tasks included.
+func over(p *Pipeline, respond js.Value) {
+	p.Wait(context.Background())
+	respond.Invoke()
+}
+
+// serveStream sends a streamed response: its head with respond(ptr, head
+// length, 0, status, false, true), which makes js/worker.mjs answer with a
+// ReadableStream; then a chunk, chunk(ptr, length, last, failure), each time
+// that stream pulls (binding.pull), until the handler's last; or, when the
+// client goes away (the stream's cancel: binding.cancel), it cancels the
+// request's context and drops what the handler still writes.
+func serveStream(respond js.Value, out *response) {
+	select {
+	case <-pulls: // left by an earlier stream
+	default:
+	}
+	b := appendResponseHead(nil, out.sentHeader())
+	respond.Invoke(uintptr(unsafe.Pointer(unsafe.SliceData(b))), len(b), 0, out.status, false, true)
+	runtime.KeepAlive(b)
+	s := out.stream
+	for {
+		select {
+		case <-pulls:
+		case <-s.ctx.Done():
+			for range s.chunks { // the handler returns soon: its writes fail
+			}
+			return
+		}
+		b, more := <-s.chunks
+		var failure any // null: the stream goes on, or ends well
+		if !more && s.err != nil {
+			failure = "the handler failed after its response had started"
+		}
+		chunk.Invoke(uintptr(unsafe.Pointer(unsafe.SliceData(b))), len(b), !more, failure)
+		runtime.KeepAlive(b)
+		if !more {
+			return
+		}
+	}
+}
+
+// pulls has a token for each chunk js/worker.mjs's ReadableStream asks for
+// (binding.pull): a stream sends a chunk only when asked, so that a slow
+// client slows the handler down. A Go program serves one request at a time.
+var pulls = make(chan struct{}, 1)
+
+// chunk is binding.chunk, which hands a stream's chunks to js/worker.mjs.
+var chunk js.Value
 
 // newRequest reads a request from what js/worker.mjs wrote to buf: the
 // request head, then body bytes (-1: no body). length is the body's

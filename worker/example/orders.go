@@ -25,6 +25,9 @@ func addStorage(mux, debug *http.ServeMux, p *worker.Pipeline) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"orders": orNone(list)})
 	})
+	mux.HandleFunc("GET /api/events", liveOrders)
+	debug.HandleFunc("GET /debug/stream", debugStream)
+	debug.HandleFunc("GET /debug/streams", debugStreams)
 	mux.HandleFunc("GET /api/receipts/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil {

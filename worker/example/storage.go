@@ -29,6 +29,8 @@ type storage interface {
 	addOrder(ctx context.Context, o Order) (storedOrder, error)
 	// orders lists the latest orders, newest first.
 	orders(ctx context.Context, limit int) ([]storedOrder, error)
+	// ordersAfter lists the orders after the one with id after, oldest first.
+	ordersAfter(ctx context.Context, after int64, limit int) ([]storedOrder, error)
 	// enqueue hands an accepted order to the consumer (processOrder).
 	enqueue(ctx context.Context, o storedOrder) error
 	// process writes the order's receipt and marks it processed; false
@@ -96,6 +98,13 @@ func (s *memoryStorage) orders(ctx context.Context, limit int) ([]storedOrder, e
 		out = append(out, s.list[i])
 	}
 	return out, nil
+}
+
+func (s *memoryStorage) ordersAfter(ctx context.Context, after int64, limit int) ([]storedOrder, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	from := min(max(after, 0), int64(len(s.list)))
+	return append([]storedOrder(nil), s.list[from:min(from+int64(limit), int64(len(s.list)))]...), nil
 }
 
 func (s *memoryStorage) enqueue(ctx context.Context, o storedOrder) error {

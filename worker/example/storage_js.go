@@ -110,11 +110,19 @@ func (s *cloudStorage) addOrder(ctx context.Context, o Order) (storedOrder, erro
 }
 
 func (s *cloudStorage) orders(ctx context.Context, limit int) ([]storedOrder, error) {
+	return s.query(ctx, `SELECT id, item, quantity, email, status, created_ms FROM orders ORDER BY id DESC LIMIT ?`, limit)
+}
+
+func (s *cloudStorage) ordersAfter(ctx context.Context, after int64, limit int) ([]storedOrder, error) {
+	return s.query(ctx, `SELECT id, item, quantity, email, status, created_ms FROM orders WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
+func (s *cloudStorage) query(ctx context.Context, query string, args ...any) ([]storedOrder, error) {
 	db, err := s.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, item, quantity, email, status, created_ms FROM orders ORDER BY id DESC LIMIT ?`, limit)
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,7 @@ class Runtime {
       binding: {
         respond: (...args) => rt.request?.respond(...args),
         settle: (...args) => rt.request?.settle(...args),
+        chunk: (...args) => rt.request?.chunk(...args),
       },
     };
     const started = new Promise((resolve, reject) => {
@@ -67,16 +68,18 @@ class Runtime {
         finish?.();
       };
       this.request = {
-        // respond(ptr, headLength, bodyLength, status, finished) sends the
-        // response Go wrote to its memory; respond() or finished says the
-        // request's work is over.
+        // respond(ptr, headLength, bodyLength, status, finished, streamed)
+        // sends the response Go wrote to its memory, or only its head when
+        // streamed (the body follows through chunk); respond() or finished
+        // says the request's work is over.
         answered: false,
-        respond: (ptr, headLength, bodyLength, status, finished) => {
+        respond: (ptr, headLength, bodyLength, status, finished, streamed) => {
           if (ptr === undefined) return end();
           this.request.answered = true;
           clearTimeout(timer);
           const memory = new Uint8Array(this.exports.mem.buffer, ptr, headLength + bodyLength);
-          resolve(toResponse(status, memory.subarray(0, headLength), bodyLength ? memory.slice(headLength) : null));
+          const body = streamed ? this.#stream() : bodyLength ? memory.slice(headLength) : null;
+          resolve(toResponse(status, memory.subarray(0, headLength), body));
           if (finished) end();
         },
         // The Go program exited (a panic nobody recovered): answer 500,
@@ -88,6 +91,13 @@ class Runtime {
           end();
         },
       };
+    });
+    // The client went away (compatibility flag enable_request_signal): Go
+    // cancels the request's context, whether its response is still to come
+    // or streaming.
+    const current = this.request;
+    request.signal?.addEventListener("abort", () => {
+      if (this.request === current) this.context.binding.cancel();
     });
     // Go reads the request from its memory as length-prefixed fields (see
     // worker/frame.go): method, URL, each header's name and value; then the
@@ -133,6 +143,42 @@ class Runtime {
     } catch (error) {
       console.error("worker: the Go program was not told of refused requests:", error);
     }
+  }
+
+  // The body of a streamed response: each pull asks Go for a chunk
+  // (binding.pull), which Go hands over with chunk(ptr, length, last,
+  // failure); a cancel (the client went away) cancels the request's
+  // context in Go (binding.cancel).
+  #stream() {
+    let controller;
+    let pulled; // resolves the pull Go answers
+    let cancelled = false;
+    this.request.chunk = (ptr, length, last, failure) => {
+      // A chunk Go was sending as the client went away is dropped: this
+      // must not throw into Go.
+      if (!cancelled) {
+        try {
+          if (length > 0) controller.enqueue(new Uint8Array(this.exports.mem.buffer, ptr, length).slice());
+          if (failure !== null) controller.error(new Error(failure));
+          else if (last) controller.close();
+        } catch (error) {
+          console.error("worker: a chunk of a streamed response was refused:", error);
+        }
+      }
+      pulled?.();
+    };
+    return new ReadableStream({
+      start: (c) => void (controller = c),
+      pull: () =>
+        new Promise((resolve) => {
+          pulled = resolve;
+          this.context.binding.pull();
+        }),
+      cancel: () => {
+        cancelled = true;
+        this.context.binding.cancel();
+      },
+    });
   }
 
   // Runs the Scheduled listeners for a Cron Trigger (controller: its cron

@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { startWrangler } from './wrangler.js';
 
 const EXAMPLE = fileURLToPath(new URL('../example/build/', import.meta.url)); // written by make worker
@@ -122,4 +123,80 @@ test('stored orders survive a restart of wrangler dev with persistence on', asyn
   wrangler = await startWrangler(EXAMPLE, { persistTo, port: wrangler.port });
   const { orders } = await json(await call('/api/orders'), 200);
   assert.equal(orders.find((o) => o.id === created.id)?.item, 'sencha');
+});
+
+/** Reads Server-Sent Events from a fetch body: { id, event, data } each. */
+async function* serverSentEvents(body) {
+  const decoder = new TextDecoder();
+  let rest = '';
+  for await (const chunk of body) {
+    rest += decoder.decode(chunk, { stream: true });
+    let at;
+    while ((at = rest.indexOf('\n\n')) >= 0) {
+      const event = {};
+      for (const line of rest.slice(0, at).split('\n')) {
+        const [field, ...value] = line.split(': ');
+        event[field] = value.join(': ');
+      }
+      rest = rest.slice(at + 2);
+      if (event.data !== undefined) yield event;
+    }
+  }
+}
+
+test('GET /api/events streams accepted orders as they come, and resumes after Last-Event-ID', async () => {
+  const abort = new AbortController();
+  const response = await fetch(wrangler.url + '/api/events', { signal: abort.signal });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /^text\/event-stream/);
+  const events = serverSentEvents(response.body);
+  const items = ['matcha', 'hojicha', 'genmaicha'];
+  const ids = [];
+  for (const item of items) ids.push((await json(await call('/api/orders', { method: 'POST', body: { ...ORDER, item } }), 201)).id);
+  const got = [];
+  for (let i = 0; i < items.length; i++) got.push((await events.next()).value);
+  abort.abort();
+  assert.deepEqual(got.map((e) => [e.id, e.event, JSON.parse(e.data).item]), ids.map((id, i) => [String(id), 'order', items[i]]));
+  assert.equal(JSON.parse(got[0].data).email, undefined, 'the public feed carries an email address');
+
+  // A reconnecting EventSource sends the last id it got: the orders after it.
+  const again = new AbortController();
+  const resumed = await fetch(wrangler.url + '/api/events', { signal: again.signal, headers: { 'last-event-id': String(ids[0]) } });
+  const next = serverSentEvents(resumed.body);
+  const after = [(await next.next()).value, (await next.next()).value];
+  again.abort();
+  assert.deepEqual(after.map((e) => e.id), [String(ids[1]), String(ids[2])]);
+});
+
+test("headless Chromium's EventSource gets every order in order, across a reconnection with Last-Event-ID", async () => {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(wrangler.url + '/health');
+    // ?max=2 ends each stream after two events: the browser reconnects
+    // (retry: 500 ms) and sends the last id it got.
+    await page.evaluate(() => {
+      window.got = [];
+      window.opened = 0;
+      const source = new EventSource('/api/events?max=2');
+      source.onopen = () => window.opened++;
+      source.addEventListener('order', (e) => window.got.push([e.lastEventId, JSON.parse(e.data).item]));
+    });
+    await page.waitForFunction(() => window.opened === 1);
+    const items = ['earl grey', 'darjeeling', 'assam', 'keemun', 'lapsang'];
+    const ids = [];
+    for (const item of items) {
+      ids.push((await json(await call('/api/orders', { method: 'POST', body: { ...ORDER, item } }), 201)).id);
+    }
+    await page.waitForFunction((n) => window.got.length >= n, items.length, { timeout: 30_000 });
+    const { got, opened } = await page.evaluate(() => ({ got: window.got, opened: window.opened }));
+    assert.deepEqual(got, ids.map((id, i) => [String(id), items[i]]));
+    assert.ok(opened >= 3, `the browser connected ${opened} times: no reconnection was tested`);
+  } finally {
+    await browser.close();
+  }
 });

@@ -113,7 +113,7 @@ const worker :Workerd.Worker = (
 	for _, a := range assets {
 		fmt.Fprintf(&b, "    (name = %s, data = embed %[1]s),\n", capnpString(a.module))
 	}
-	fmt.Fprintf(&b, "  ],\n  compatibilityDate = %q,\n  bindings = [\n", compatibilityDate)
+	fmt.Fprintf(&b, "  ],\n  compatibilityDate = %q,\n  compatibilityFlags = [%q],\n  bindings = [\n", compatibilityDate, requestSignal)
 	fmt.Fprintf(&b, "    (name = \"GO_POOL\", json = %s),\n", capnpString(pool))
 	for _, v := range vars {
 		fmt.Fprintf(&b, "    (name = %s, text = %s),\n", capnpString(v.name), capnpString(v.value))
@@ -151,6 +151,10 @@ func capnpString(s string) string {
 	return b.String()
 }
 
+// requestSignal is the compatibility flag that gives a Worker's requests a
+// signal that aborts when the client goes away.
+const requestSignal = "enable_request_signal"
+
 // wranglerConfig is wrangler.toml, for npx wrangler deploy (or wrangler
 // dev) from the folder: the name, the entry module, the compatibility date,
 // the module rules and GO_POOL (pool, as JSON), with the package's own
@@ -164,7 +168,10 @@ func wranglerConfig(name, pool string, hub bool, settings []byte) []byte {
 name = %q
 main = "entry.mjs"
 compatibility_date = %q
-`, name, compatibilityDate)
+# request.signal aborts when the client goes away: the glue then cancels
+# the Go handler's context (a streamed response's, say).
+compatibility_flags = [%q]
+`, name, compatibilityDate, requestSignal)
 	if len(settings) > 0 {
 		config = append(config, "\n# From the package's wrangler.toml:\n"...)
 		config = append(config, bytes.TrimSpace(settings)...)
@@ -204,7 +211,7 @@ new_sqlite_classes = ["SignalHub"]
 // Worker's bindings (D1, KV, R2, Queues, ...), Cron Triggers and other
 // settings, which edgeworker copies into the folder's wrangler.toml. It
 // must leave out what edgeworker writes itself: name, main,
-// compatibility_date, [[rules]] and [vars] (which holds GO_POOL: set other
+// compatibility_date, compatibility_flags, [[rules]] and [vars] (which holds GO_POOL: set other
 // variables with wrangler secret put, and .dev.vars for local runs). No
 // file: no settings.
 func readWranglerSettings(file string) ([]byte, error) {
@@ -229,7 +236,7 @@ func readWranglerSettings(file string) ([]byte, error) {
 			continue
 		}
 		key, _, ok := strings.Cut(line, "=")
-		if key = strings.TrimSpace(key); ok && !table && (key == "name" || key == "main" || key == "compatibility_date") {
+		if key = strings.TrimSpace(key); ok && !table && (key == "name" || key == "main" || key == "compatibility_date" || key == "compatibility_flags") {
 			return nil, fmt.Errorf("%s:%d: %s is written by edgeworker (use -name for the name)", file, n, key)
 		}
 	}
