@@ -43,7 +43,7 @@ header = @printf '\n=== %s ===\n' '$(1)'
 # Runs $(1) under WASM_ENV, echoing it without the long env prefix.
 wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
 
-.PHONY: bench-edge bench-browser bench-hub test test-native test-js test-browser test-wasip1 test-web test-edge web worker tools dev bench bench-smoke bench-go bench-js clean
+.PHONY: bench-edge bench-browser bench-hub bench-events test test-native test-js test-browser test-wasip1 test-web test-edge web worker tools dev bench bench-smoke bench-go bench-js clean
 
 test: test-native test-js test-browser test-wasip1 bench-smoke test-web test-edge
 
@@ -189,7 +189,7 @@ go_bench = go test -run '^$$' -bench 'Sync|Async|AddRemove' -benchmem -benchtime
 	(cd bench && go test -run '^$$' -bench 'Peer(Emit|AsyncEmit)$$' -benchmem -benchtime $(1) -cpu 1 ./peers/ && \
 	go test -run '^$$' -bench 'PeerParallelEmit' -benchmem -benchtime $(1) -cpu 1,2,8 ./peers/) >> $(2)
 
-bench: bench-go bench-js bench-edge bench-browser bench-hub
+bench: bench-go bench-js bench-edge bench-browser bench-hub bench-events
 
 bench-go:
 	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR) docs
@@ -233,6 +233,17 @@ bench-browser: worker $(WORKERD) | /usr/bin/chromium
 bench-hub: worker worker/test/testrules.wasm $(WORKERD)
 	node worker/bench/hub.mjs --runs 3 --out docs/benchmarks.md > /dev/null
 
+# The events suite (worker/bench/events.mjs): Queue batches dispatched to Go
+# against a plain JavaScript queue handler, and a streamed response's time
+# to first byte against a buffered one's; its section goes between the
+# events-bench markers.
+EVENTS_WORKER := worker/bench/build/events
+bench-events: $(EVENTS_WORKER)/app.wasm $(WORKERD)
+	node worker/bench/events.mjs --runs $(BENCH_RUNS) --out docs/benchmarks.md > /dev/null
+
+$(EVENTS_WORKER)/app.wasm: $(WORKER_GO) $(wildcard worker/bench/eventsworker/*.go worker/cmd/edgeworker/*.go worker/js/*)
+	go run $(EDGEWORKER) build -o $(EVENTS_WORKER) ./worker/bench/eventsworker
+
 # The example's pipeline on syumai's stock glue, for bench-edge
 # (worker/bench/bench.capnp). workers-assets-gen runs from go.mod's version:
 # `go run ...@v0.32.0` would ask the proxy for a version list, which it refuses.
@@ -245,7 +256,7 @@ $(STOCK)/app.wasm: $(WORKER_GO)
 
 # A quick pass over every benchmark, through the reports, so that a broken
 # benchmark fails the tests; the figures are thrown away.
-bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm worker/test/testrules.wasm $(WORKERD) | /usr/bin/wrk /usr/bin/chromium
+bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm worker/test/testrules.wasm $(EVENTS_WORKER)/app.wasm $(WORKERD) | /usr/bin/wrk /usr/bin/chromium
 	$(call header,benchmarks (smoke run: one iteration each))
 	@mkdir -p $(BENCH_DIR)
 	$(call go_bench,1x,$(BENCH_DIR)/smoke.txt)
@@ -256,6 +267,7 @@ bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.w
 	node worker/bench/edge.mjs --quick --out /dev/null > /dev/null
 	node worker/bench/browser.mjs --quick --out /dev/null > /dev/null
 	node worker/bench/hub.mjs --quick --out /dev/null > /dev/null
+	node worker/bench/events.mjs --quick --out /dev/null > /dev/null
 
 clean:
 	rm -rf $(BIN) $(TMPDIR)

@@ -220,16 +220,19 @@ class Runtime {
   }
 
   // Hands an event to Go with start(), and reads what Go settles it with
-  // with read(...result) while Go waits in its settle call.
+  // with read(...result) while Go waits in its settle call. Returns
+  // `result` and `done`, as serve does (null when the event was over
+  // before start returned).
   #event(env, ctx, read, start) {
     this.context.env = env;
     this.context.ctx = ctx;
     let finish;
-    const done = new Promise((resolve) => (finish = resolve));
+    let over = false;
     const result = new Promise((resolve, reject) => {
       const end = () => {
         this.request = undefined;
-        finish();
+        over = true;
+        finish?.();
       };
       this.request = {
         settle: (...args) => {
@@ -254,7 +257,10 @@ class Runtime {
     } catch {
       this.request?.fail(); // the Go program had exited
     }
-    return { result, done };
+    // Go runs until all its goroutines wait: an event whose listeners need
+    // no JavaScript is over by now, and its runtime free for the next.
+    if (over) return { result, done: null };
+    return { result, done: new Promise((resolve) => (finish = resolve)) };
   }
 
   // Whether the runtime can serve another request. wasm_exec.js keeps the
@@ -689,7 +695,8 @@ async function dispatch(module, env, ctx, what, start) {
   if (rt === undefined) throw new Error(`worker: no Go runtime for the ${what} event within GO_POOL's limits`);
   pool.tell(rt);
   const { result, done } = start(rt);
-  ctx.waitUntil(done.then(() => pool.release(rt)));
+  if (done === null) pool.release(rt);
+  else ctx.waitUntil(done.then(() => pool.release(rt)));
   await result;
 }
 

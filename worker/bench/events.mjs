@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// The events benchmark: Queue batches dispatched to Go listeners through the
+// package's glue against the same work in a plain JavaScript queue handler,
+// and a streamed response's time to first byte against a buffered one's,
+// in one workerd (events.capnp). Writes its section between the
+// events-bench markers of docs/benchmarks.md.
+//
+//   node bench/events.mjs [--runs 5] [--quick] [--out docs/benchmarks.md]
+//
+// Every run measures both sides of each pair, so that each ratio pairs
+// figures taken side by side; the report gives medians of the runs.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startWorkerd } from '../test/workerd.js';
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const START = '<!-- events-bench:start -->';
+const END = '<!-- events-bench:end -->';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const runs = quick ? 1 : Number(args[args.indexOf('--runs') + 1] || 5);
+const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : here('../../docs/benchmarks.md');
+const MESSAGES = quick ? 1000 : 10_000;
+const BATCH = 100; // Cloudflare's largest batch
+const KB = 256;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Milliseconds for MESSAGES messages through the queue handler of side. */
+async function queue(base, side) {
+  const start = performance.now();
+  const response = await fetch(`${base}/queue/${side}?n=${MESSAGES}&batch=${BATCH}`, { method: 'POST' });
+  const result = await response.json();
+  const ms = performance.now() - start;
+  const want = (MESSAGES * (MESSAGES - 1)) / 2;
+  if (result.sum !== want || result.acked !== MESSAGES || result.retried !== 0) {
+    throw new Error(`${side}: ${JSON.stringify(result)}, want sum ${want} and ${MESSAGES} acked`);
+  }
+  return ms;
+}
+
+/** Time to the first body byte and to the last, ms, of GET /body. */
+async function body(base, flush) {
+  const start = performance.now();
+  const response = await fetch(`${base}/body?kb=${KB}&flush=${flush ? 1 : 0}`);
+  const reader = response.body.getReader();
+  let first;
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    first ??= performance.now() - start;
+    bytes += value.byteLength;
+  }
+  if (bytes !== KB << 10) throw new Error(`GET /body: ${bytes} bytes`);
+  return { first, last: performance.now() - start };
+}
+
+const results = [];
+const workerd = await startWorkerd(here('events.capnp'), ['http'], { path: '/sum' });
+try {
+  const base = workerd.urls.http;
+  await queue(base, 'go'); // warm both up
+  await queue(base, 'js');
+  for (let run = 1; run <= runs; run++) {
+    const r = { go: await queue(base, 'go'), js: await queue(base, 'js') };
+    const buffered = [];
+    const streamed = [];
+    for (let i = 0; i < (quick ? 3 : 21); i++) {
+      buffered.push(await body(base, false));
+      streamed.push(await body(base, true));
+    }
+    r.buffered = { first: median(buffered.map((b) => b.first)), last: median(buffered.map((b) => b.last)) };
+    r.streamed = { first: median(streamed.map((b) => b.first)), last: median(streamed.map((b) => b.last)) };
+    results.push(r);
+    console.error(`run ${run} of ${runs}: ${JSON.stringify(r)}`);
+  }
+} finally {
+  await workerd.stop();
+}
+
+const med = (f) => median(results.map(f));
+const ms = (v) => v.toFixed(2) + ' ms';
+const rate = (v) => `${Math.round(v).toLocaleString('en-US')} msg/s`;
+const x = (v) => v.toFixed(2) + 'x';
+const goRate = med((r) => MESSAGES / (r.go / 1000));
+const jsRate = med((r) => MESSAGES / (r.js / 1000));
+const ratio = med((r) => r.js / r.go); // Go's throughput over JavaScript's
+const overheadUs = med((r) => ((r.go - r.js) * 1000) / MESSAGES);
+
+const section = `${START}
+## Events: Queue batches and streamed responses
+
+\`node worker/bench/events.mjs\` (\`make bench-events\`, part of \`make bench\`), ${runs} runs, medians; each ratio is taken
+within a run. One workerd serves worker/bench/events-entry.mjs: its fetch handler hands ${MESSAGES.toLocaleString('en-US')} Queue
+messages (JSON bodies, ${BATCH} a batch, as Cloudflare's largest batch) to a queue handler, either **Go** (the glue's
+\`goQueue\`: each batch crosses into Go's memory, a \`Pipeline.Queue\` listener decodes each body with \`Message.Decode\`
+and adds up its number, and each message is acknowledged) or **plain JS** (a queue handler doing the same sum and
+acknowledgement); the client times the whole request. Then GET of a ${KB} KB body that a Go handler writes in 16 KB
+pieces, **buffered** or **streamed** (a \`Flush\` after each piece), timed to its first and last body byte by Node's
+fetch. ${os.cpus().length} cores, Node ${process.version}.
+
+| figure | Go | plain JS | ratio | target |
+|---|---|---|---|---|
+| queue throughput, ${MESSAGES.toLocaleString('en-US')} messages | ${rate(goRate)} | ${rate(jsRate)} | ${x(ratio)} of plain JS | ≥ 1/3 of plain JS: ${ratio >= 1 / 3 ? 'met' : '**missed**'} |
+| Go's cost per message over plain JS | ${overheadUs.toFixed(1)} µs | | | reported |
+
+| ${KB} KB response | buffered | streamed | streamed / buffered |
+|---|---|---|---|
+| time to first byte | ${ms(med((r) => r.buffered.first))} | ${ms(med((r) => r.streamed.first))} | ${x(med((r) => r.streamed.first / r.buffered.first))} |
+| time to last byte | ${ms(med((r) => r.buffered.last))} | ${ms(med((r) => r.streamed.last))} | ${x(med((r) => r.streamed.last / r.buffered.last))} |
+${END}`;
+
+if (out !== '/dev/null') {
+  const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
+  const at = old.indexOf(START);
+  const end = old.indexOf(END);
+  const next = at >= 0 && end > at ? old.slice(0, at) + section + old.slice(end + END.length) : old.trimEnd() + '\n\n' + section + '\n';
+  writeFileSync(out, next);
+}
+console.log(section);
