@@ -173,6 +173,20 @@
     status.classList.add('ready');
     document.body.dataset.state = 'ready';
     log.emit({ kind: 'info', text: 'ready: Go listener go:validate joined "orders"' });
+    followFeed(document.body.dataset.feed, log);
+  }
+
+  // Served by the example Worker, the page names its live feed of accepted
+  // orders (Server-Sent Events from Go, GET /api/events): each one goes to
+  // the log as it happens, whoever placed it.
+  function followFeed(url, log) {
+    if (!url || typeof EventSource !== 'function') return;
+    const feed = new EventSource(url);
+    feed.onopen = () => (document.body.dataset.feedState = 'open');
+    feed.addEventListener('order', (event) => {
+      const order = JSON.parse(event.data);
+      log.emit({ kind: 'ok', text: `edge: order #${order.id} accepted (${order.quantity} × ${order.item})` });
+    });
   }
 
   main().catch((err) => {

@@ -33,7 +33,8 @@ const html = readFileSync(page, "utf8");
 const named = html.replaceAll('"../src/edgesignals.wasm"', `"../src/${hashed}"`);
 if (named === html) throw new Error(`${page} does not name ../src/edgesignals.wasm`);
 // The example Worker binds the signal hub (edgeworker -hub): the demo page
-// shares orders between tabs through it.
-const withHub = named.replace("<body ", '<body data-hub="/hub/" ');
-if (withHub === named) throw new Error(`${page} has no <body ...> to mark`);
-writeFileSync(page, withHub);
+// shares orders between tabs through it. And it has a live feed of its
+// orders (GET /api/events), which the page shows in its log.
+const marked = named.replace("<body ", '<body data-hub="/hub/" data-feed="/api/events" ');
+if (marked === named) throw new Error(`${page} has no <body ...> to mark`);
+writeFileSync(page, marked);

@@ -196,6 +196,18 @@ test("headless Chromium's EventSource gets every order in order, across a reconn
     const { got, opened } = await page.evaluate(() => ({ got: window.got, opened: window.opened }));
     assert.deepEqual(got, ids.map((id, i) => [String(id), items[i]]));
     assert.ok(opened >= 3, `the browser connected ${opened} times: no reconnection was tested`);
+
+    // The demo page, as the Worker serves it, shows the feed in its log.
+    const demo = await browser.newPage();
+    await demo.goto(wrangler.url + '/demo/');
+    await demo.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+    await demo.waitForFunction(() => document.body.dataset.feedState === 'open', null, { timeout: 30_000 });
+    const { id } = await json(await call('/api/orders', { method: 'POST', body: { ...ORDER, item: 'pu-erh' } }), 201);
+    await demo.waitForFunction(
+      (text) => [...document.querySelectorAll('#log li')].some((li) => li.textContent.includes(text)),
+      `edge: order #${id} accepted (3 × pu-erh)`,
+      { timeout: 30_000 },
+    );
   } finally {
     await browser.close();
   }
