@@ -415,6 +415,15 @@ async function readBody(request, limit) {
   return { body, length };
 }
 
+// readBody, or a 400 when the client went away or sent a broken body.
+async function readBodyOr400(request, limit) {
+  try {
+    return await readBody(request, limit);
+  } catch {
+    return errorResponse(400);
+  }
+}
+
 // The Go runtimes of an isolate share its memory: 128 MB on Cloudflare,
 // JavaScript's heap and the compiled module included. GO_POOL, a JSON
 // variable of the Worker (an object, or a string holding one), bounds them:
@@ -463,6 +472,7 @@ class Pool {
     this.idle = []; // ready to serve, the most recently used last
     this.starting = 0; // runtimes being started
     this.runtimeBytes = 0; // the largest linear memory a runtime of this pool had
+    this.maxBodyBytes = undefined; // the Go program's MaxBodyBytes, once a runtime started
     this.queue = []; // waiting requests, oldest first
     this.reports = []; // refused requests the Go program has not heard of
     this.unreported = 0;
@@ -586,6 +596,7 @@ class Pool {
     }
     this.live.add(rt);
     this.runtimeBytes = Math.max(this.runtimeBytes, rt.memory);
+    this.maxBodyBytes ??= rt.context.binding.maxBodyBytes; // one Go program: the same in every runtime
     return rt;
   }
 
@@ -640,6 +651,14 @@ export function goFetch(module) {
       console.error("worker:", error);
       return errorResponse(500); // GO_POOL is not valid
     }
+    // The body is read before the request takes a runtime, so that a slow
+    // upload holds none: up to the Go program's MaxBodyBytes, which the
+    // pool learns from its first runtime (until then, while holding it).
+    let body;
+    if (pool.maxBodyBytes !== undefined) {
+      body = await readBodyOr400(request, pool.maxBodyBytes);
+      if (body instanceof Response) return body;
+    }
     let rt;
     try {
       rt = await pool.acquire(request, env, ctx);
@@ -652,12 +671,12 @@ export function goFetch(module) {
       const headers = { "retry-after": String(pool.retryAfter) };
       return Response.json({ error: "Service Unavailable" }, { status: 503, headers });
     }
-    let body;
-    try {
-      body = await readBody(request, rt.context.binding.maxBodyBytes);
-    } catch {
-      pool.release(rt);
-      return errorResponse(400); // the client went away, or sent a broken body
+    if (body === undefined) {
+      body = await readBodyOr400(request, rt.context.binding.maxBodyBytes);
+      if (body instanceof Response) {
+        pool.release(rt);
+        return body;
+      }
     }
     pool.tell(rt);
     const { response, done } = rt.serve(request, env, ctx, body.body, body.length);

@@ -12,11 +12,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/edgesignals/edgesignals/worker"
 )
@@ -96,6 +98,24 @@ func main() {
 			panic("a panic on a goroutine of its own ends the Go program")
 		}()
 		<-done
+	})
+
+	// The pool's tests (worker/test/pool.test.js): a request that holds its
+	// runtime for ?ms=, a side effect that never ends, a body read whole.
+	mux.HandleFunc("GET /sleep", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+	})
+	mux.HandleFunc("GET /hang-later", func(w http.ResponseWriter, r *http.Request) {
+		worker.WaitUntil(r.Context(), func(context.Context) { select {} })
+	})
+	mux.HandleFunc("POST /body", func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, map[string]int{"bytes": len(b)})
 	})
 
 	p := worker.New(mux, &worker.Options{
