@@ -22,21 +22,17 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { buildMinimal } from '../../web/bench/startup.js';
 import { startWorkerd } from '../test/workerd.js';
+import { benchOptions, median, publish } from './report.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const ROOT = here('../../');
 const STATIC = here('build/browser-static/');
 const BUILD = here('build/browser/');
-const START = '<!-- browser-bench:start -->';
-const END = '<!-- browser-bench:end -->';
 const CHROMIUM = '/usr/bin/chromium'; // Debian's launcher; its binary is /usr/lib/chromium/chromium
 const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const runs = quick ? 1 : Number(args[args.indexOf('--runs') + 1] || 7);
-const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : here('../../docs/benchmarks.md');
+const { quick, runs, out } = benchOptions(7);
 
 const hashedName = (stem, bytes) => `${stem}.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.wasm`;
 
@@ -179,7 +175,6 @@ async function waitForCodeCache(profile) {
   return false;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const loadBefore = os.loadavg()[0];
 const sizes = buildWorker();
@@ -212,7 +207,7 @@ const firstRatio = med((r) => r.demo.first.ready / r.minimal.first.ready);
 const repeatRatio = med((r) => r.demo.repeat.ready / r.minimal.first.ready);
 const cached = (name) => results.filter((r) => r[name].codeCached).length;
 
-const section = `${START}
+const section = `
 ## Browser: loading the demo's module
 
 \`node worker/bench/browser.mjs\` (\`make bench\`), ${runs} runs, medians; each ratio is taken within a run, then its
@@ -241,13 +236,6 @@ scripts have imported the package's modules (\`edgesignals.js\`, then \`index.js
 minimal page starts it as soon as \`wasm_exec.js\` has run. The demo's module is ${x(sizes.demoBytes / sizes.minimalBytes)} the minimal one's
 size; compile, start and that later start of the compile make up its first visit's gap. The first-visit ratios of
 single runs ranged from ${x(Math.min(...results.map((r) => r.demo.first.ready / r.minimal.first.ready)))} to ${x(Math.max(...results.map((r) => r.demo.first.ready / r.minimal.first.ready)))}: on a busy machine, read the medians with that spread in mind.
-${END}`;
+`;
 
-if (out !== '/dev/null') {
-  const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
-  const at = old.indexOf(START);
-  const end = old.indexOf(END);
-  const next = at >= 0 && end > at ? old.slice(0, at) + section + old.slice(end + END.length) : old.trimEnd() + '\n\n' + section + '\n';
-  writeFileSync(out, next);
-}
-console.log(section);
+publish(out, 'browser-bench', section);

@@ -11,24 +11,20 @@
 // Every run measures all four, so that each ratio pairs figures taken side
 // by side; the report gives the median of the per-run figures and ratios.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { barChart } from '../../web/bench/chart.js';
 import { goPool, rssMB, startWorkerd, withGoPool } from '../test/workerd.js';
+import { benchOptions, median, publish } from './report.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const BUILD = here('../example/build/');
 const WORKERD = here('../node_modules/.bin/workerd');
 const TARGETS = ['example', 'plain', 'stock'];
-const START = '<!-- edge-bench:start -->';
-const END = '<!-- edge-bench:end -->';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const runs = quick ? 1 : Number(args[args.indexOf('--runs') + 1] || 5);
-const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : here('../../docs/benchmarks.md');
+const { quick, runs, out } = benchOptions(5);
 const seconds = quick ? 1 : 2;
 
 /** Runs wrk and returns its p50 and p99 latency (ms) and requests/s; throws on failed requests. */
@@ -57,7 +53,6 @@ async function coldStart() {
   return example.readyMs;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const MiB = 1024 * 1024;
 
 /** Samples fn every 10 ms while work runs; resolves with work's result and the largest sample. */
@@ -236,7 +231,7 @@ const last = IN_FLIGHT.at(-1);
 const perRequest = (sweepAt(withoutBudget, last).grewMB - sweepAt(withoutBudget, 1).grewMB) / (last - 1);
 const load = os.loadavg()[0].toFixed(1);
 
-const section = `${START}
+const section = `
 ## Edge: the example Worker in workerd
 
 \`node worker/bench/edge.mjs\` (\`make bench\`), ${runs} runs, medians; each ratio is taken within a run, then its median
@@ -289,7 +284,7 @@ Node.
 | growth per request in flight, no budget (1 to ${last} in flight) | ${mb(perRequest)} |
 | growth at ${last} in flight: default budget / no budget | ${mb(sweepAt(withBudget, last).grewMB)} / ${mb(sweepAt(withoutBudget, last).grewMB)} |
 | queueing delay at twice the ${cap} runtimes the budget keeps fresh (${queued.requests} slow requests at once, in a fresh workerd), p50 / max | ${ms(queued.p50)} / ${ms(queued.max)} |
-${END}`;
+`;
 
 const LABELS = { example: 'example (pooled Go)', tight: 'example, one runtime', plain: 'plain JavaScript', stock: 'stock syumai glue' };
 const SERIES = ['example', 'tight', 'plain', 'stock'];
@@ -320,10 +315,5 @@ const charts = {
 
 if (out !== '/dev/null') {
   for (const [name, svg] of Object.entries(charts)) writeFileSync(join(dirname(out), name), svg);
-  const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
-  const at = old.indexOf(START);
-  const end = old.indexOf(END);
-  const next = at >= 0 && end > at ? old.slice(0, at) + section + old.slice(end + END.length) : old.trimEnd() + '\n\n' + section + '\n';
-  writeFileSync(out, next);
 }
-console.log(section);
+publish(out, 'edge-bench', section);

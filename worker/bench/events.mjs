@@ -9,24 +9,18 @@
 //
 // Every run measures both sides of each pair, so that each ratio pairs
 // figures taken side by side; the report gives medians of the runs.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startWorkerd } from '../test/workerd.js';
+import { benchOptions, median, publish } from './report.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
-const START = '<!-- events-bench:start -->';
-const END = '<!-- events-bench:end -->';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const runs = quick ? 1 : Number(args[args.indexOf('--runs') + 1] || 5);
-const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : here('../../docs/benchmarks.md');
+const { quick, runs, out } = benchOptions(5);
 const MESSAGES = quick ? 1000 : 10_000;
 const BATCH = 100; // Cloudflare's largest batch
 const KB = 256;
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Milliseconds for MESSAGES messages through the queue handler of side. */
 async function queue(base, side) {
@@ -90,7 +84,7 @@ const jsRate = med((r) => MESSAGES / (r.js / 1000));
 const ratio = med((r) => r.js / r.go); // Go's throughput over JavaScript's
 const overheadUs = med((r) => ((r.go - r.js) * 1000) / MESSAGES);
 
-const section = `${START}
+const section = `
 ## Events: Queue batches and streamed responses
 
 \`node worker/bench/events.mjs\` (\`make bench-events\`, part of \`make bench\`), ${runs} runs, medians; each ratio is taken
@@ -111,13 +105,6 @@ fetch. ${os.cpus().length} cores, Node ${process.version}.
 |---|---|---|---|
 | time to first byte | ${ms(med((r) => r.buffered.first))} | ${ms(med((r) => r.streamed.first))} | ${x(med((r) => r.streamed.first / r.buffered.first))} |
 | time to last byte | ${ms(med((r) => r.buffered.last))} | ${ms(med((r) => r.streamed.last))} | ${x(med((r) => r.streamed.last / r.buffered.last))} |
-${END}`;
+`;
 
-if (out !== '/dev/null') {
-  const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
-  const at = old.indexOf(START);
-  const end = old.indexOf(END);
-  const next = at >= 0 && end > at ? old.slice(0, at) + section + old.slice(end + END.length) : old.trimEnd() + '\n\n' + section + '\n';
-  writeFileSync(out, next);
-}
-console.log(section);
+publish(out, 'events-bench', section);

@@ -17,25 +17,21 @@
 //
 //   node bench/hub.mjs [--runs 3] [--quick] [--out docs/benchmarks.md]
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { startWorkerd } from '../test/workerd.js';
+import { benchOptions, median, publish } from './report.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const WORKERD = here('../node_modules/.bin/workerd');
 const ESBUILD = here('../node_modules/.bin/esbuild');
 const TARGETS = ['hub', 'floor', 'party', 'ruled'];
 const RULED_MAX = 100; // the ruled hub is measured up to this many subscribers
-const START = '<!-- hub-bench:start -->';
-const END = '<!-- hub-bench:end -->';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const runs = quick ? 1 : Number(args[args.indexOf('--runs') + 1] || 3);
-const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : here('../../docs/benchmarks.md');
+const { quick, runs, out } = benchOptions(3);
 const SIZES = quick ? [1, 10] : [1, 10, 100, 1000];
 // Events per measurement: 1,000, but 200 at 1,000 subscribers, where one
 // measurement is already 200,000 deliveries into one Node process.
@@ -196,7 +192,6 @@ async function measure(base, target, n, name) {
   return { p50: pick(0.5), p99: pick(0.99), rate: received / ((lastAt - start) / 1000) };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** POSTs data as JSON to url; resolves with the answer once it is in. */
 async function post(url, data, headers = {}) {
@@ -339,7 +334,7 @@ const awake = (t) => ms(med((r) => r.wake[t].awake));
 const goStart = med((r) => r.wake.ruled.wake - r.wake.hub.wake);
 const goJS = med((r) => r.emitters.go - r.emitters.js);
 
-const section = `${START}
+const section = `
 ## Hub: fan-out of one signal in workerd
 
 \`node worker/bench/hub.mjs\` (\`make bench\`), ${runs} runs, medians; each ratio is taken within a run (p50 against
@@ -374,13 +369,6 @@ A hub without rules never starts Go. With rules, Go starts on the first action a
 | Go: POST /api/orders?share=1 (the Go pipeline, then \`worker.Hub.TryEmit\` through the stub) | ${ms(med((r) => r.emitters.go))} | |
 | JavaScript: POST /hub/orders (\`routeHub\` to the object) | ${ms(med((r) => r.emitters.js))} | |
 | difference (median of per-run differences) | ${ms(goJS)} | ≤ 1 ms: ${verdict(goJS <= 1)} |
-${END}`;
+`;
 
-if (out !== '/dev/null') {
-  const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
-  const at = old.indexOf(START);
-  const end = old.indexOf(END);
-  const next = at >= 0 && end > at ? old.slice(0, at) + section + old.slice(end + END.length) : old.trimEnd() + '\n\n' + section + '\n';
-  writeFileSync(out, next);
-}
-console.log(section);
+publish(out, 'hub-bench', section);
