@@ -78,7 +78,8 @@ const hub :Workerd.Worker = (
 }
 
 /**
- * A socket speaking the raw hub protocol. frames holds every frame received,
+ * A socket speaking the raw hub protocol, resolved once its first frame (the
+ * hello) came or it closed. frames holds every frame received,
  * in order (JSON frames parsed); until(test) resolves with the first truthy
  * value test() returns, checked now and after every frame, and rejects if the
  * socket closes first.
@@ -99,8 +100,12 @@ export async function open(url, { deflate = false } = {}) {
       wake();
     }),
   );
+  // Ready once the hub said hello, its first frame on every socket, or
+  // closed the socket (a refusal). 'open' alone is too early: the hello may
+  // come in a later read than the 101 response.
   await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
+    ws.once('message', resolve);
+    ws.once('close', resolve);
     ws.once('error', reject);
   });
   client.until = (test, label = 'a frame') =>
