@@ -40,7 +40,8 @@ type HubAction struct {
 // ServeHubRules makes rules the rules of a signal hub, and never returns.
 // It is the main of a Go program that the hub's Durable Object class runs
 // in a Go runtime of its own (static options = { rules: module } in
-// js/hub.mjs; docs/hub.md): for every client action, the hub calls rules'
+// js/hub.mjs, which the edgeworker command's -hub-rules writes; see
+// docs/hub.md): for every client action, the hub calls rules'
 // TryEmit with a [HubAction], and the first error refuses that action, its
 // message sent to the client (a WebSocket closed with 1008 for a refused
 // HubConnect, a "nack" frame for a refused HubEmit, 403 for a POST). A

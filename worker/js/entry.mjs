@@ -1,18 +1,23 @@
 // The entry module of a Worker that the edgeworker command builds: GET and
 // HEAD requests for a static file (assets.mjs, from the -static folder) are
 // answered here, requests under /hub/ by the signal hub when the Worker
-// binds one as HUB (edgeworker -hub), everything else by the Go program
+// binds one as HUB (edgeworker -hub, with its Go rules if -hub-rules),
+// everything else by the Go program
 // (app.wasm) through the glue of worker.mjs, and so are the Worker's Cron
 // Triggers and Queue batches (worker.Pipeline's Scheduled and Queue signals).
 import { goFetch, goQueue, goScheduled } from "./worker.mjs";
-import { routeHub } from "./hub.mjs";
+import { SignalHub as Hub, routeHub } from "./hub.mjs";
+import rules from "./hub-rules.mjs";
 import app from "./app.wasm";
 import assets from "./assets.mjs";
 
 const go = goFetch(app);
 
-// The signal hub's Durable Object class, for a HUB binding to name.
-export { SignalHub } from "./hub.mjs";
+// The signal hub's Durable Object class, for a HUB binding to name, with
+// the Go rules of edgeworker -hub-rules (rules is null without them).
+export class SignalHub extends Hub {
+  static options = { rules };
+}
 
 export default {
   fetch(request, env, ctx) {

@@ -19,7 +19,8 @@ import (
 	glue "github.com/edgesignals/edgesignals/worker/js"
 )
 
-// workerPackage is the package whose Serve a Worker's main must call.
+// workerPackage is the package whose Serve a Worker's main must call, and
+// whose ServeHubRules the main of a hub's rules must call.
 const workerPackage = "github.com/edgesignals/edgesignals/worker"
 
 // pkg is the main package being built, as go list sees it for js/wasm.
@@ -34,9 +35,14 @@ type pkg struct {
 
 // build writes the Worker folder for opts.pkg and returns the package.
 func build(opts *options) (*pkg, error) {
-	p, err := load(opts.pkg)
+	p, err := load(opts.pkg, "Serve")
 	if err != nil {
 		return nil, err
+	}
+	if opts.rules != "" {
+		if _, err := load(opts.rules, "ServeHubRules"); err != nil {
+			return nil, fmt.Errorf("-hub-rules: %w", err)
+		}
 	}
 	if err := checkOut(opts, p); err != nil {
 		return nil, err
@@ -51,6 +57,21 @@ func build(opts *options) (*pkg, error) {
 	}
 	if err := os.Rename(wasm+".tmp", wasm); err != nil {
 		return nil, err
+	}
+	// The hub's rules, if any: a Go program of their own, which hub-rules.mjs
+	// hands to the hub's class (see entry.mjs).
+	rules := filepath.Join(opts.out, "rules.wasm")
+	if opts.rules == "" {
+		if err := os.Remove(rules); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	} else {
+		if err := goBuild(opts.rules, rules+".tmp"); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(rules+".tmp", rules); err != nil {
+			return nil, err
+		}
 	}
 	goroot, err := goEnv("GOROOT")
 	if err != nil {
@@ -85,6 +106,7 @@ func build(opts *options) (*pkg, error) {
 		name = workerName(p.ImportPath)
 	}
 	files["assets.mjs"] = assetsModule(assets)
+	files["hub-rules.mjs"] = hubRulesModule(opts.rules)
 	hubStorage := ""
 	if opts.hub {
 		// workerd takes a disk path from its working directory: an absolute
@@ -96,7 +118,7 @@ func build(opts *options) (*pkg, error) {
 			return nil, err
 		}
 	}
-	files["config.capnp"] = workerdConfig(opts.pkg, assets, opts.pool, vars, hubStorage)
+	files["config.capnp"] = workerdConfig(opts.pkg, assets, opts.pool, vars, hubStorage, opts.rules != "")
 	settings, err := readWranglerSettings(filepath.Join(p.Dir, "wrangler.toml"))
 	if err != nil {
 		return nil, err
@@ -152,8 +174,9 @@ func inside(path, dir string) bool {
 }
 
 // load asks go list about pattern, as built for js/wasm, and checks that it
-// is one main package that calls worker.Serve.
-func load(pattern string) (*pkg, error) {
+// is one main package that calls fn of package worker: Serve for a Worker,
+// ServeHubRules for a hub's rules.
+func load(pattern, fn string) (*pkg, error) {
 	cmd := exec.Command("go", "list", "-e", "-json=ImportPath,Name,Dir,GoFiles,Module,Error", pattern)
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	var stderr bytes.Buffer
@@ -177,21 +200,22 @@ func load(pattern string) (*pkg, error) {
 	if p.Error != nil {
 		return nil, fmt.Errorf("%s: %s", pattern, p.Error.Err)
 	}
+	what := map[string]string{"Serve": "a Worker", "ServeHubRules": "a hub's rules program"}[fn]
 	if p.Name != "main" {
-		return nil, fmt.Errorf("%s is package %s, not a main package: a Worker is a main package whose main calls worker.Serve", pattern, p.Name)
+		return nil, fmt.Errorf("%s is package %s, not a main package: %s is a main package whose main calls worker.%s", pattern, p.Name, what, fn)
 	}
-	serves, err := callsServe(p)
+	serves, err := calls(p, fn)
 	if err != nil {
 		return nil, err
 	}
 	if !serves {
-		return nil, fmt.Errorf("%s never calls worker.Serve (of %s) in the files it builds for GOOS=js: its main must, to serve requests", pattern, workerPackage)
+		return nil, fmt.Errorf("%s never calls worker.%s (of %s) in the files it builds for GOOS=js: the main of %s must", pattern, fn, workerPackage, what)
 	}
 	return p, nil
 }
 
-// callsServe reports whether a file of p calls Serve of workerPackage.
-func callsServe(p *pkg) (bool, error) {
+// calls reports whether a file of p calls function fn of workerPackage.
+func calls(p *pkg, fn string) (bool, error) {
 	fset := token.NewFileSet()
 	for _, file := range p.GoFiles {
 		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, file), nil, parser.SkipObjectResolution)
@@ -216,12 +240,12 @@ func callsServe(p *pkg) (bool, error) {
 			if !ok {
 				return !found
 			}
-			switch fn := call.Fun.(type) {
+			switch callee := call.Fun.(type) {
 			case *ast.SelectorExpr:
-				x, ok := fn.X.(*ast.Ident)
-				found = found || ok && x.Name == local && fn.Sel.Name == "Serve"
+				x, ok := callee.X.(*ast.Ident)
+				found = found || ok && x.Name == local && callee.Sel.Name == fn
 			case *ast.Ident:
-				found = found || local == "." && fn.Name == "Serve"
+				found = found || local == "." && callee.Name == fn
 			}
 			return !found
 		})

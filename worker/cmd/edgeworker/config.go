@@ -82,8 +82,8 @@ func goPool(setting string) (string, error) {
 // workerdConfig is config.capnp: the Worker folder as a workerd service on
 // 127.0.0.1:8787, with GO_POOL (pool) as a JSON binding, the .dev.vars
 // variables as text bindings, and the signal hub bound as HUB if hubStorage
-// (its folder) is not "".
-func workerdConfig(pkg string, assets []asset, pool string, vars []variable, hubStorage string) []byte {
+// (its folder) is not "", with its Go rules (rules.wasm) if rules.
+func workerdConfig(pkg string, assets []asset, pool string, vars []variable, hubStorage string, rules bool) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `# Written by edgeworker for %s: the Worker of this folder in local workerd.
 #   workerd serve config.capnp [--socket-addr http=127.0.0.1:PORT]
@@ -106,10 +106,14 @@ const worker :Workerd.Worker = (
     (name = "entry.mjs", esModule = embed "entry.mjs"),
     (name = "worker.mjs", esModule = embed "worker.mjs"),
     (name = "hub.mjs", esModule = embed "hub.mjs"),
+    (name = "hub-rules.mjs", esModule = embed "hub-rules.mjs"),
     (name = "wasm_exec.js", esModule = embed "wasm_exec.js"),
     (name = "app.wasm", wasm = embed "app.wasm"),
     (name = "assets.mjs", esModule = embed "assets.mjs"),
 `)
+	if rules {
+		b.WriteString("    (name = \"rules.wasm\", wasm = embed \"rules.wasm\"),\n")
+	}
 	for _, a := range assets {
 		fmt.Fprintf(&b, "    (name = %s, data = embed %[1]s),\n", capnpString(a.module))
 	}
@@ -178,10 +182,11 @@ compatibility_flags = [%q]
 		config = append(config, '\n')
 	}
 	config = fmt.Appendf(config, `
-# The Go program, as a compiled module: the glue instantiates it.
+# The Go program and the hub's Go rules, as compiled modules: the glue
+# and the hub instantiate them.
 [[rules]]
 type = "CompiledWasm"
-globs = ["**/app.wasm"]
+globs = ["**/app.wasm", "**/rules.wasm"]
 
 # The static files, as entry.mjs serves them (some gzipped).
 [[rules]]
@@ -260,4 +265,14 @@ var invalidNameRun = regexp.MustCompile(`[^a-z0-9-]+`)
 // validName reports whether name is a valid Worker name.
 func validName(name string) bool {
 	return len(name) <= 63 && regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`).MatchString(name)
+}
+
+// hubRulesModule is hub-rules.mjs, which entry.mjs hands to the hub's class
+// as its rules: the module of rules.wasm, built from the package rules
+// (-hub-rules), or null for none.
+func hubRulesModule(rules string) []byte {
+	if rules == "" {
+		return []byte("// Written by edgeworker: the signal hub has no Go rules (see -hub-rules).\nexport default null;\n")
+	}
+	return fmt.Appendf(nil, "// Written by edgeworker: the signal hub's Go rules, built from %s.\nimport rules from \"./rules.wasm\";\nexport default rules;\n", rules)
 }

@@ -19,7 +19,7 @@ import (
 // dev builds the Worker, serves it in workerd on 127.0.0.1:opts.port, and
 // builds and restarts it when its sources change, until interrupted.
 func dev(opts *options) error {
-	p, err := load(opts.pkg)
+	p, err := load(opts.pkg, "Serve")
 	if err != nil {
 		return err
 	}
@@ -192,8 +192,9 @@ func (s *server) stop() {
 }
 
 // sources are what calls for a new build when it changes: the .go files
-// of the package and of its dependencies outside GOROOT and the module
-// cache, the static folder's files and .dev.vars.
+// of the package, of the hub's rules package and of their dependencies
+// outside GOROOT and the module cache, the static folder's files and
+// .dev.vars.
 type sources struct {
 	goDirs  []string
 	static  string
@@ -201,7 +202,11 @@ type sources struct {
 }
 
 func watch(p *pkg, opts *options) (*sources, error) {
-	out, err := goList("-deps", "-f", "{{if not .Standard}}{{.Dir}}{{end}}", p.ImportPath)
+	pkgs := []string{p.ImportPath}
+	if opts.rules != "" {
+		pkgs = append(pkgs, opts.rules)
+	}
+	out, err := goList(append([]string{"-deps", "-f", "{{if not .Standard}}{{.Dir}}{{end}}"}, pkgs...)...)
 	if err != nil {
 		return nil, err
 	}

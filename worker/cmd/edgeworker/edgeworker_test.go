@@ -54,7 +54,7 @@ func TestPoolSetting(t *testing.T) {
 	require.NotNil(t, m, "worker.mjs has no POOL_DEFAULTS")
 	assert.Equal(t, fmt.Sprintf(`{"memoryMB":%s,"queue":%s,"queueTimeoutMs":%s}`, m[1], m[2], m[3]), mustPool(t, ""))
 
-	config := string(workerdConfig("./x", nil, opts.pool, nil, ""))
+	config := string(workerdConfig("./x", nil, opts.pool, nil, "", false))
 	assert.Contains(t, config, `(name = "GO_POOL", json = "{\"memoryMB\":48,\"queue\":64,\"queueTimeoutMs\":5000}"),`)
 	assert.Contains(t, string(wranglerConfig("x", opts.pool, false, nil)), "[vars]\nGO_POOL = '"+opts.pool+"'\n")
 }
@@ -66,18 +66,18 @@ func mustPool(t *testing.T, setting string) string {
 }
 
 func TestLoadRefusesWhatCannotBeAWorker(t *testing.T) {
-	_, err := load("./testdata/library")
+	_, err := load("./testdata/library", "Serve")
 	assert.ErrorContains(t, err, "is package library, not a main package")
-	_, err = load("./testdata/noserve")
+	_, err = load("./testdata/noserve", "Serve")
 	assert.ErrorContains(t, err, "never calls worker.Serve")
-	_, err = load("./testdata/nothing-here")
+	_, err = load("./testdata/nothing-here", "Serve")
 	assert.Error(t, err)
-	_, err = load("../../../jsbridge/...")
+	_, err = load("../../../jsbridge/...", "Serve")
 	assert.Regexp(t, `matches [2-9][0-9]* packages: name one main package`, err)
-	_, err = load("./testdata/...") // wildcards leave testdata out
+	_, err = load("./testdata/...", "Serve") // wildcards leave testdata out
 	assert.ErrorContains(t, err, "matches 0 packages")
 
-	p, err := load("./testdata/aliased") // edge.Serve is worker.Serve
+	p, err := load("./testdata/aliased", "Serve") // edge.Serve is worker.Serve
 	require.NoError(t, err)
 	assert.Equal(t, "main", p.Name)
 }
@@ -257,7 +257,7 @@ func TestHubBinding(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, opts.hub)
 
-	capnp := string(workerdConfig(".", nil, opts.pool, nil, "/srv/w/hub-storage"))
+	capnp := string(workerdConfig(".", nil, opts.pool, nil, "/srv/w/hub-storage", false))
 	assert.Contains(t, capnp, `(name = "hub-storage", disk = (path = "/srv/w/hub-storage", writable = true)),`)
 	assert.Contains(t, capnp, `(name = "HUB", durableObjectNamespace = "SignalHub"),`)
 	assert.Contains(t, capnp, `durableObjectNamespaces = [(className = "SignalHub", uniqueKey = "edgesignals-hub", enableSql = true)],`)
@@ -266,8 +266,37 @@ func TestHubBinding(t *testing.T) {
 	assert.Contains(t, toml, "[[durable_objects.bindings]]\nname = \"HUB\"\nclass_name = \"SignalHub\"\n")
 	assert.Contains(t, toml, "[[migrations]]\ntag = \"hub-v1\"\nnew_sqlite_classes = [\"SignalHub\"]\n")
 
-	plain := string(workerdConfig(".", nil, opts.pool, nil, ""))
+	plain := string(workerdConfig(".", nil, opts.pool, nil, "", false))
 	assert.NotContains(t, plain, "SignalHub")
 	assert.Contains(t, plain, `(name = "hub.mjs", esModule = embed "hub.mjs"),`, "entry.mjs imports it either way")
 	assert.NotContains(t, string(wranglerConfig("w", opts.pool, false, nil)), "SignalHub")
+}
+
+// -hub-rules builds a rules program beside the Worker and hands it to the
+// hub's class; it implies -hub. A package that never calls
+// worker.ServeHubRules is refused.
+func TestHubRules(t *testing.T) {
+	opts, err := parse([]string{"build", "-hub-rules", "./rules"}, io.Discard)
+	require.NoError(t, err)
+	assert.True(t, opts.hub)
+	assert.Equal(t, "./rules", opts.rules)
+
+	capnp := string(workerdConfig(".", nil, opts.pool, nil, "/srv/w/hub-storage", true))
+	assert.Contains(t, capnp, `(name = "rules.wasm", wasm = embed "rules.wasm"),`)
+	assert.Contains(t, capnp, `(name = "hub-rules.mjs", esModule = embed "hub-rules.mjs"),`)
+	plain := string(workerdConfig(".", nil, opts.pool, nil, "", false))
+	assert.NotContains(t, plain, "rules.wasm")
+	assert.Contains(t, plain, `(name = "hub-rules.mjs", esModule = embed "hub-rules.mjs"),`, "entry.mjs imports it either way")
+	assert.Contains(t, string(wranglerConfig("w", opts.pool, true, nil)), `globs = ["**/app.wasm", "**/rules.wasm"]`)
+
+	assert.Contains(t, string(hubRulesModule("./rules")), "import rules from \"./rules.wasm\";\nexport default rules;\n")
+	assert.Contains(t, string(hubRulesModule("")), "export default null;\n")
+
+	p, err := load("../../internal/testrules", "ServeHubRules")
+	require.NoError(t, err)
+	assert.Equal(t, "main", p.Name)
+	_, err = load("./testdata/aliased", "ServeHubRules") // a Worker, not rules
+	assert.ErrorContains(t, err, "never calls worker.ServeHubRules")
+	_, err = build(&options{pkg: "./testdata/aliased", out: t.TempDir(), hub: true, rules: "./testdata/noserve"})
+	assert.ErrorContains(t, err, "-hub-rules: ./testdata/noserve never calls worker.ServeHubRules")
 }

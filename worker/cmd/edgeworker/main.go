@@ -12,6 +12,7 @@
 //	entry.mjs     the entry module: static files, the signal hub, then the Go program
 //	worker.mjs    the glue that runs the Go program and hands it the requests
 //	hub.mjs       the signal hub's Durable Object class, SignalHub
+//	hub-rules.mjs the hub's Go rules (-hub-rules), or none
 //	assets.mjs    the static files, with public/ holding them (gzip where it helps)
 //	config.capnp  a workerd config: workerd serve config.capnp
 //	wrangler.toml for npx wrangler deploy, from the folder
@@ -35,6 +36,12 @@
 // hub-storage, and requests under /hub/ go to it; from Go,
 // worker.Hub{Binding: "HUB"} emits on it. wrangler.toml gets the binding
 // and its migration.
+//
+// With -hub-rules package (which implies -hub), the hub runs the rules of
+// that main package, which calls worker.ServeHubRules: who may connect to
+// which signal, and what an event must be. It is built like the Worker,
+// into rules.wasm, and the hub object starts it in a Go runtime of its
+// own; without -hub-rules the hub has no rules and never starts Go.
 //
 // -pool sets GO_POOL, the memory budget of the Worker's Go runtimes (see
 // worker/js/worker.mjs): a JSON object of memoryMB (the linear memory all
@@ -83,6 +90,7 @@ type options struct {
 	out     string // -o: the Worker folder
 	static  string // -static: the folder of static files, or ""
 	hub     bool   // -hub: bind the signal hub
+	rules   string // -hub-rules: the main package of the hub's rules, or ""
 	name    string // -name: the Worker's name in wrangler.toml, or "" for the package's
 	pool    string // -pool: GO_POOL, the Go runtimes' memory budget, as JSON
 	port    int    // -port (dev)
@@ -90,8 +98,8 @@ type options struct {
 }
 
 const usage = `usage:
-  edgeworker build [-o dir] [-static dir] [-hub] [-name name] [-pool json] [package]
-  edgeworker dev [-o dir] [-static dir] [-hub] [-name name] [-pool json] [-port 8787] [-workerd path] [package]
+  edgeworker build [-o dir] [-static dir] [-hub] [-hub-rules package] [-name name] [-pool json] [package]
+  edgeworker dev [-o dir] [-static dir] [-hub] [-hub-rules package] [-name name] [-pool json] [-port 8787] [-workerd path] [package]
 
 build writes a Cloudflare Worker folder for a Go main package that calls
 worker.Serve; dev also serves it in local workerd on 127.0.0.1 and rebuilds
@@ -135,6 +143,7 @@ func parse(args []string, output io.Writer) (*options, error) {
 	flags.StringVar(&opts.out, "o", "build", "the Worker `folder` to write")
 	flags.StringVar(&opts.static, "static", "", "a `folder` of static files to serve before Go")
 	flags.BoolVar(&opts.hub, "hub", false, "bind the signal hub as HUB, served under /hub/")
+	flags.StringVar(&opts.rules, "hub-rules", "", "a main `package` that calls worker.ServeHubRules: the hub's rules (implies -hub)")
 	flags.StringVar(&opts.name, "name", "", "the Worker's `name` in wrangler.toml (default: the package's last path element)")
 	flags.StringVar(&opts.pool, "pool", "", "the Go runtimes' memory budget, GO_POOL: a `JSON` object of memoryMB, queue, queueTimeoutMs")
 	if args[0] == "dev" {
@@ -154,6 +163,9 @@ func parse(args []string, output io.Writer) (*options, error) {
 	}
 	if args[0] == "dev" && (opts.port < 1 || opts.port > 65535) {
 		return nil, fmt.Errorf("-port %d: a port is 1 to 65535", opts.port)
+	}
+	if opts.rules != "" {
+		opts.hub = true
 	}
 	pool, err := goPool(opts.pool)
 	if err != nil {
