@@ -16,7 +16,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { barChart } from '../../web/bench/chart.js';
-import { goPool, rssMB, startWorkerd, withGoPool } from '../test/workerd.js';
+import { goPool, rssMB, sampling, startWorkerd, withGoPool } from '../test/workerd.js';
 import { benchOptions, median, publish } from './report.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -54,24 +54,6 @@ async function coldStart() {
 }
 
 const MiB = 1024 * 1024;
-
-/** Samples fn every 10 ms while work runs; resolves with work's result and the largest sample. */
-async function sampling(fn, work) {
-  let peak = await fn();
-  let running = true;
-  const sampler = (async () => {
-    while (running) {
-      peak = Math.max(peak, await fn());
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  })();
-  try {
-    return { result: await work, peak };
-  } finally {
-    running = false;
-    await sampler;
-  }
-}
 
 // Requests one at a time before the memory sweep.
 const WARM_UP = quick ? 100 : 2000;

@@ -7,7 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { goPool, rssMB, startWorkerd, withGoPool } from './workerd.js';
+import { goPool, rssMB, sampling, startWorkerd, withGoPool } from './workerd.js';
 
 const CONFIG = fileURLToPath(new URL('../example/build/config.capnp', import.meta.url));
 
@@ -55,24 +55,6 @@ async function load(n, concurrency, request) {
     }),
   );
   return results;
-}
-
-/** Samples fn every 10 ms while work runs; resolves with work's result and the largest sample. */
-async function sampling(fn, work) {
-  let peak = await fn();
-  let running = true;
-  const sampler = (async () => {
-    while (running) {
-      peak = Math.max(peak, await fn());
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  })();
-  try {
-    return { result: await work, peak };
-  } finally {
-    running = false;
-    await sampler;
-  }
 }
 
 /** Asserts that the Worker serves one request after another, all 200. */

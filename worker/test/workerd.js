@@ -104,3 +104,21 @@ export function goPool(config) {
 export function rssMB(pid) {
   return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)[1]) / 1024;
 }
+
+/** Samples fn every 10 ms while work runs; resolves with work's result and the largest sample. */
+export async function sampling(fn, work) {
+  let peak = await fn();
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      peak = Math.max(peak, await fn());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  try {
+    return { result: await work, peak };
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
