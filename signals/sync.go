@@ -48,9 +48,8 @@ func (s *SyncSignal[T]) tryFrom(ctx context.Context, list *[]listener[T], payloa
 	if mayEnd(&c) {
 		return s.tryChecked(c, list, payload)
 	}
-	// i lives in memory, since the closure reads it: the loop counts with it
-	// directly, and the error path reads it back rather than keeping the
-	// listener's address across the call.
+	// The loop counts with j and only writes i, the index the closure reads:
+	// counting with i would read it back from memory on every iteration.
 	i := 0
 	defer func() {
 		if r := recover(); r != nil {
@@ -58,13 +57,14 @@ func (s *SyncSignal[T]) tryFrom(ctx context.Context, list *[]listener[T], payloa
 		}
 	}()
 	all := *list
-	for ; i < len(all); i++ {
-		if try := all[i].try; try != nil {
+	for j := range all {
+		i = j
+		if try := all[j].try; try != nil {
 			if err := try(c, payload); err != nil {
 				return listenerError(all[i].key, err)
 			}
 		} else {
-			all[i].emit(c, payload)
+			all[j].emit(c, payload)
 		}
 	}
 	return nil
