@@ -15,7 +15,8 @@ type SyncSignal[T any] struct {
 // inlined into the emitter; one deferred recover guards the whole loop (a
 // defer per listener would cost more than the calls it guards); its closure
 // holds a pointer to the snapshot, not the slice; the loops call each
-// listener's own function (see listener); and a context that can end is
+// listener's own function (see listener), TryEmit without testing its kind
+// when all can fail (see allCanFail); and a context that can end is
 // handed to a loop of its own (tryChecked, emitChecked), so that the common
 // loop tests nothing per listener but which function to call, and keeps a
 // small frame.
@@ -57,6 +58,17 @@ func (s *SyncSignal[T]) tryFrom(ctx context.Context, list *[]listener[T], payloa
 		}
 	}()
 	all := *list
+	if len(all) > 0 && all[len(all)-1].allCanFail {
+		// The error path reads the index back from i: keeping the
+		// listener's offset across the call would cost a store per listener.
+		for j := range all {
+			i = j
+			if err := all[j].try(c, payload); err != nil {
+				return listenerError(all[i].key, err)
+			}
+		}
+		return nil
+	}
 	for j := range all {
 		i = j
 		if try := all[j].try; try != nil {

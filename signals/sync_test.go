@@ -31,6 +31,37 @@ func TestSyncOrderAfterRemovals(t *testing.T) {
 	assert.Equal(t, []string{"c", "d", "e", "f"}, calls)
 }
 
+// TryEmit calls every listener in order whatever mix of the two kinds the
+// signal holds, before and after removals and additions.
+func TestSyncTryEmitMixesListenersThatCanAndCannotFail(t *testing.T) {
+	var calls []string
+	fallible := func(name string) signals.SignalListenerErr[int] {
+		return func(context.Context, int) error { calls = append(calls, name); return nil }
+	}
+	s := signals.NewSync[int]()
+	s.AddListenerWithErr(fallible("a"), "a")
+	s.AddListener(recorder(&calls, "b"), "b")
+	s.AddListenerWithErr(fallible("c"), "c")
+	steps := []struct {
+		change func()
+		want   []string
+	}{
+		{func() {}, []string{"a", "b", "c"}},
+		{func() { s.RemoveListener("b") }, []string{"a", "c"}},
+		{func() { s.AddListener(recorder(&calls, "d"), "d") }, []string{"a", "c", "d"}},
+		{func() { s.AddListenerWithErr(fallible("e"), "e") }, []string{"a", "c", "d", "e"}},
+		{func() { s.RemoveListener("d") }, []string{"a", "c", "e"}},
+		{func() { s.RemoveListener("a"); s.AddOnce(recorder(&calls, "f")) }, []string{"c", "e", "f"}},
+		{func() {}, []string{"c", "e"}},
+	}
+	for i, step := range steps {
+		step.change()
+		calls = nil
+		require.NoError(t, s.TryEmit(context.Background(), 0), "step %d", i)
+		assert.Equal(t, step.want, calls, "step %d", i)
+	}
+}
+
 type codeError struct{ code int }
 
 func (e *codeError) Error() string { return "code error" }
