@@ -18,6 +18,15 @@ import (
 // the request waited as Duration.
 var ErrOverloaded = errors.New("worker: no Go runtime free within the memory budget")
 
+// ErrWaitUntilDeadline is what OnError gets for a request whose work went
+// on past the Worker's GO_POOL waitUntilTimeoutMs after its response: a
+// [WaitUntil] task or a Done listener that had not returned. The glue
+// retired the Go runtime running it, so that it holds no place in the
+// memory budget; that work never finishes. The pipeline hears of it when
+// one of its runtimes next serves (Done heard of the request when its
+// response went out).
+var ErrWaitUntilDeadline = errors.New("worker: the request's work went on past GO_POOL's waitUntilTimeoutMs; its Go runtime was retired")
+
 // overloadError says why a request was refused.
 type overloadError struct{ reason string }
 

@@ -4,14 +4,16 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"syscall/js"
 	"time"
 )
 
-// refusedFromJS tells p of the requests js/worker.mjs refused: an array of
-// { method, url, headers: [[name, value], ...], waitedMs, retryAfter, reason }.
+// refusedFromJS tells p of the requests js/worker.mjs refused, an array of
+// { method, url, headers: [[name, value], ...], waitedMs, retryAfter, reason },
+// and of those whose Go runtime it retired, { method, url, headers, overdueMs }.
 func refusedFromJS(p *Pipeline, reports js.Value) {
 	for i := range reports.Length() {
 		report := reports.Index(i)
@@ -37,6 +39,10 @@ func refusedFromJS(p *Pipeline, reports js.Value) {
 			RemoteAddr: header.Get("Cf-Connecting-Ip"),
 			RequestURI: u.RequestURI(),
 		}).WithContext(ctx)
+		if overdue := report.Get("overdueMs"); overdue.Type() == js.TypeNumber {
+			p.report(r, fmt.Errorf("%w (after %v)", ErrWaitUntilDeadline, time.Duration(overdue.Float()*float64(time.Millisecond))))
+			continue
+		}
 		waited := time.Duration(report.Get("waitedMs").Float() * float64(time.Millisecond))
 		p.refused(ctx, r, waited, report.Get("retryAfter").Int(), report.Get("reason").String())
 	}

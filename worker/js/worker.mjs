@@ -51,14 +51,17 @@ class Runtime {
     return rt;
   }
 
-  // Serves one request; returns its Response as a promise, and `done`,
-  // which settles when the request's work is over, WaitUntil tasks
-  // included, or is null when that work ended before serve returned.
+  // Serves one request; returns its Response as a promise, `done`, which
+  // settles when the request's work is over, WaitUntil tasks included, or
+  // is null when that work ended before serve returned, and `sent`, which
+  // settles once the response is sent whole (a streamed one has ended).
   serve(request, env, ctx, body, length) {
     this.context.env = env;
     this.context.ctx = ctx;
     let finish;
     let over = false;
+    let isSent;
+    const sent = new Promise((resolve) => (isSent = resolve));
     let timer;
     const response = new Promise((resolve) => {
       const end = () => {
@@ -78,7 +81,8 @@ class Runtime {
           this.request.answered = true;
           clearTimeout(timer);
           const memory = new Uint8Array(this.exports.mem.buffer, ptr, headLength + bodyLength);
-          const body = streamed ? this.#stream() : bodyLength ? memory.slice(headLength) : null;
+          const body = streamed ? this.#stream(isSent) : bodyLength ? memory.slice(headLength) : null;
+          if (!streamed) isSent();
           resolve(toResponse(status, memory.subarray(0, headLength), body));
           if (finished) end();
         },
@@ -88,6 +92,7 @@ class Runtime {
           const { crash } = this.context.binding; // set by worker.Serve
           const [ptr, length] = crash === undefined ? [0, 0] : new Uint32Array(this.exports.mem.buffer, crash, 2);
           resolve(errorResponse(500, new Uint8Array(this.exports.mem.buffer, ptr, length)));
+          isSent();
           end();
         },
       };
@@ -127,7 +132,7 @@ class Runtime {
     if (timeout > 0 && this.request?.answered === false) {
       timer = setTimeout(() => this.context.binding.expire(), timeout);
     }
-    return { response, done: new Promise((resolve) => (finish = resolve)) };
+    return { response, done: new Promise((resolve) => (finish = resolve)), sent };
   }
 
   // The bytes of its linear memory, which never shrinks.
@@ -135,8 +140,9 @@ class Runtime {
     return this.exports.mem.buffer.byteLength;
   }
 
-  // Tells the Go program of requests the pool refused: reports of
-  // { method, url, headers, waitedMs, retryAfter, reason }.
+  // Tells the Go program of requests the pool refused, reports of
+  // { method, url, headers, waitedMs, retryAfter, reason }, and of those
+  // whose runtime it retired, { method, url, headers, overdueMs }.
   refused(reports) {
     try {
       this.context.binding.refused(reports);
@@ -148,8 +154,8 @@ class Runtime {
   // The body of a streamed response: each pull asks Go for a chunk
   // (binding.pull), which Go hands over with chunk(ptr, length, last,
   // failure); a cancel (the client went away) cancels the request's
-  // context in Go (binding.cancel).
-  #stream() {
+  // context in Go (binding.cancel). ended() is called when it ends.
+  #stream(ended) {
     let controller;
     let pulled; // resolves the pull Go answers
     let cancelled = false;
@@ -158,6 +164,7 @@ class Runtime {
       // must not throw into Go.
       if (!cancelled) {
         try {
+          if (failure !== null || last) ended();
           if (length > 0) controller.enqueue(new Uint8Array(this.exports.mem.buffer, ptr, length).slice());
           if (failure !== null) controller.error(new Error(failure));
           else if (last) controller.close();
@@ -176,6 +183,7 @@ class Runtime {
         }),
       cancel: () => {
         cancelled = true;
+        ended();
         this.context.binding.cancel();
       },
     });
@@ -429,14 +437,17 @@ async function readBodyOr400(request, limit) {
 // variable of the Worker (an object, or a string holding one), bounds them:
 //   memoryMB        the linear memory all runtimes together may hold;
 //   queue           how many requests may wait for a runtime beyond that;
-//   queueTimeoutMs  how long one may wait.
+//   queueTimeoutMs  how long one may wait;
+//   idleMs          idle runtimes beyond the most requests served at once
+//                   during the last idleMs are released (one is kept),
+//                   with or without traffic;
+//   waitUntilTimeoutMs  how long a request's work may go on after its
+//                   response (WaitUntil tasks, Done listeners).
 // A request that finds the queue full, or waits longer, gets 503 with
-// Retry-After, and the Go program hears of it (worker.ErrOverloaded).
-const POOL_DEFAULTS = { memoryMB: 64, queue: 64, queueTimeoutMs: 5000 };
-
-// Idle runtimes beyond the most requests served at once during the last
-// two to four minutes are released.
-const PEAK_WINDOW_MS = 2 * 60 * 1000;
+// Retry-After, and the Go program hears of it (worker.ErrOverloaded). A
+// runtime whose request's work goes on past waitUntilTimeoutMs is retired,
+// and the Go program hears of that too (worker.ErrWaitUntilDeadline).
+const POOL_DEFAULTS = { memoryMB: 64, queue: 64, queueTimeoutMs: 5000, idleMs: 20000, waitUntilTimeoutMs: 25000 };
 
 // The most refused requests kept for the Go program to hear of; more at
 // once are only counted, in the log.
@@ -456,8 +467,16 @@ function poolOptions(setting) {
   return { ...POOL_DEFAULTS, ...options };
 }
 
+// What the Go program is told of a request the pool refused or retired.
+function reportOf(request) {
+  return { method: request.method, url: request.url, headers: [...request.headers] };
+}
+
 // What a waiting request is woken with when it may start a runtime itself.
 const START = Symbol("start");
+
+// What a request's work settles with when it ran past waitUntilTimeoutMs.
+const OVERDUE = Symbol("overdue");
 
 // Pool keeps an isolate's Go runtimes within its memory budget. Each runtime
 // serves one request at a time; requests beyond the budget wait in arrival
@@ -477,8 +496,8 @@ class Pool {
     this.reports = []; // refused requests the Go program has not heard of
     this.unreported = 0;
     this.serving = 0; // requests that hold a runtime, or are starting one
-    this.peaks = [0, 0]; // the most served at once: the window before, this one
-    this.windowStart = 0;
+    this.reached = []; // reached[i]: when i + 1 requests were last served at once
+    this.trimAt = 0; // when the latest timer set by trimLater fires
   }
 
   // The linear memory of every runtime, counting those being started.
@@ -533,10 +552,38 @@ class Pool {
     return turn === START ? this.#start(env, ctx) : turn;
   }
 
+  // Takes rt back once the work of its request is over, when done settles
+  // (null: it is over already), or retires it when that work goes on past
+  // waitUntilTimeoutMs after the response was sent (sent settles): a
+  // WaitUntil task or Done listener that never returns must not hold its
+  // place in the budget. The Go program hears of a retired runtime's
+  // request (report) when a runtime next serves. ctx is the request's.
+  settle(rt, { done, sent }, ctx, report) {
+    if (done === null) return this.release(rt, ctx);
+    let timer;
+    let settled = false;
+    const overdue = new Promise((resolve) =>
+      sent.then(() => {
+        if (!settled) timer = setTimeout(resolve, this.options.waitUntilTimeoutMs, OVERDUE);
+      }),
+    );
+    ctx.waitUntil(
+      Promise.race([done, overdue]).then((outcome) => {
+        settled = true;
+        clearTimeout(timer);
+        if (outcome !== OVERDUE) return this.release(rt, ctx);
+        this.#serving(-1);
+        this.live.delete(rt);
+        this.#report({ ...report, overdueMs: this.options.waitUntilTimeoutMs });
+        this.#wakeToStart();
+      }),
+    );
+  }
+
   // Takes rt back once the work of its request is over: to the first waiting
   // request, to the idle list, or away when it cannot serve again, the pool
   // is over budget, or more runtimes would idle than recent traffic needed.
-  release(rt) {
+  release(rt, ctx) {
     this.#serving(-1);
     this.runtimeBytes = Math.max(this.runtimeBytes, rt.memory);
     if (!rt.reusable) {
@@ -548,12 +595,37 @@ class Pool {
     } else {
       this.idle.push(rt);
     }
-    // The least recently used go first; one runtime may exceed the budget.
-    const needed = Math.max(...this.peaks) - this.serving;
-    while (this.idle.length > needed || (this.idle.length > 0 && this.live.size > 1 && this.bytes > this.budget)) {
+    this.#trim();
+    this.#wakeToStart();
+    this.#trimLater(ctx);
+  }
+
+  // Releases idle runtimes beyond the most requests served at once during
+  // the last idleMs (one is kept), and while the pool is over budget; the
+  // least recently used go first. One runtime may exceed the budget.
+  #trim() {
+    const since = Date.now() - this.options.idleMs;
+    let needed = this.reached.length;
+    while (needed > Math.max(1, this.serving) && this.reached[needed - 1] <= since) needed--;
+    this.reached.length = needed;
+    const keep = Math.max(needed, 1) - this.serving;
+    while (this.idle.length > keep || (this.idle.length > 0 && this.live.size > 1 && this.bytes > this.budget)) {
       this.live.delete(this.idle.shift());
     }
-    this.#wakeToStart();
+  }
+
+  // Without traffic no request ends to trim the pool: the request whose end
+  // left it quiet with runtimes to spare keeps a timer (ctx.waitUntil, at
+  // most idleMs: Cloudflare lets a request's waitUntil run 30 s past its
+  // response) that trims once the last idleMs no longer needed them. A
+  // JavaScript timer, in no Go runtime's way; none is set while one pending
+  // fires late enough.
+  #trimLater(ctx) {
+    if (ctx === undefined || this.serving > 0 || this.idle.length <= 1) return;
+    const at = Math.max(...this.reached.slice(1)) + this.options.idleMs;
+    if (at <= this.trimAt) return;
+    this.trimAt = at;
+    ctx.waitUntil(new Promise((resolve) => setTimeout(() => resolve(this.#trim()), Math.max(0, at - Date.now()))));
   }
 
   // A runtime that failed to start frees its place.
@@ -616,24 +688,23 @@ class Pool {
   }
 
   #refuse(request, waitedMs, reason) {
-    if (this.reports.length < MAX_REPORTS) {
-      const { method, url } = request;
-      this.reports.push({ method, url, headers: [...request.headers], waitedMs, retryAfter: this.retryAfter, reason });
-    } else if (this.unreported++ % 1000 === 0) {
-      console.error(`worker: ${this.unreported} refused requests so far not reported to Go (more than ${MAX_REPORTS} at once)`);
-    }
+    this.#report({ ...reportOf(request), waitedMs, retryAfter: this.retryAfter, reason });
     return undefined;
   }
 
-  // Counts the requests served, and the most at once in this window.
-  #serving(delta) {
-    this.serving += delta;
-    const now = Date.now();
-    if (now - this.windowStart >= PEAK_WINDOW_MS) {
-      this.peaks = [this.peaks[1], this.serving];
-      this.windowStart = now;
+  #report(report) {
+    if (this.reports.length < MAX_REPORTS) {
+      this.reports.push(report);
+    } else if (this.unreported++ % 1000 === 0) {
+      console.error(`worker: ${this.unreported} reports of refused or retired requests so far not told to Go (more than ${MAX_REPORTS} at once)`);
     }
-    this.peaks[1] = Math.max(this.peaks[1], this.serving);
+  }
+
+  // Counts the requests served, and when each number of them at once was
+  // last reached: a level left is held until now.
+  #serving(delta) {
+    this.reached[Math.max(this.serving, this.serving + delta) - 1] = Date.now();
+    this.serving += delta;
   }
 }
 
@@ -674,15 +745,14 @@ export function goFetch(module) {
     if (body === undefined) {
       body = await readBodyOr400(request, rt.context.binding.maxBodyBytes);
       if (body instanceof Response) {
-        pool.release(rt);
+        pool.release(rt, ctx);
         return body;
       }
     }
     pool.tell(rt);
-    const { response, done } = rt.serve(request, env, ctx, body.body, body.length);
-    if (done === null) pool.release(rt);
-    else ctx.waitUntil(done.then(() => pool.release(rt)));
-    return response;
+    const served = rt.serve(request, env, ctx, body.body, body.length);
+    pool.settle(rt, served, ctx, reportOf(request));
+    return served.response;
   }
   fetch.stats = () => pool?.stats();
   return fetch;
@@ -714,8 +784,8 @@ async function dispatch(module, env, ctx, what, start) {
   if (rt === undefined) throw new Error(`worker: no Go runtime for the ${what} event within GO_POOL's limits`);
   pool.tell(rt);
   const { result, done } = start(rt);
-  if (done === null) pool.release(rt);
-  else ctx.waitUntil(done.then(() => pool.release(rt)));
+  const sent = result.then(() => {}, () => {});
+  pool.settle(rt, { done, sent }, ctx, { method: what, url: "", headers: [] });
   await result;
 }
 

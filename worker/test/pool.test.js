@@ -84,3 +84,37 @@ describe('a budget of one runtime', () => {
     assert.equal((await worker.json('/pool')).runtimes, 1);
   });
 });
+
+test('a WaitUntil task that never returns: its runtime is retired past waitUntilTimeoutMs, and OnError hears of it', async () => {
+  const worker = await startPool('hang', { waitUntilTimeoutMs: 500 });
+  try {
+    const before = await worker.json('/starts');
+    assert.equal((await worker.get('/hang-later')).status, 200);
+    // Before, the runtime served on and on, and its place was never freed.
+    const stats = await until(worker, (s) => s.serving === 0);
+    assert.deepEqual([stats.serving, stats.runtimes, stats.idle], [0, 0, 0], JSON.stringify(stats));
+    const after = await worker.json('/starts');
+    assert.equal(after.starts, before.starts + 1, 'the next request gets a new runtime');
+    const errors = await worker.json('/errors');
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.match(errors[0], /waitUntilTimeoutMs; its Go runtime was retired \(after 500ms\)$/);
+  } finally {
+    await worker.stop();
+  }
+});
+
+test('idle runtimes beyond what the last idleMs needed are released without traffic', async () => {
+  const worker = await startPool('idle', { idleMs: 500 });
+  try {
+    const answers = await Promise.all(Array.from({ length: 4 }, () => worker.get('/sleep?ms=200')));
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200]);
+    assert.equal(new Set(answers.map((a) => a.runtime)).size, 4, 'four runtimes served at once');
+    // GET /pool goes through no runtime: no request ends meanwhile.
+    const stats = await until(worker, (s) => s.runtimes === 1);
+    assert.deepEqual([stats.runtimes, stats.idle, stats.serving], [1, 1, 0], JSON.stringify(stats));
+    const next = await worker.get('/starts');
+    assert.ok(answers.some((a) => a.runtime === next.runtime), 'the one kept serves on');
+  } finally {
+    await worker.stop();
+  }
+});

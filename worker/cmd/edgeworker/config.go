@@ -50,7 +50,7 @@ var bindingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // poolDefaults is GO_POOL as the glue has it when unset (POOL_DEFAULTS in
 // worker/js/worker.mjs).
-var poolDefaults = map[string]float64{"memoryMB": 64, "queue": 64, "queueTimeoutMs": 5000}
+var poolDefaults = map[string]float64{"memoryMB": 64, "queue": 64, "queueTimeoutMs": 5000, "idleMs": 20000, "waitUntilTimeoutMs": 25000}
 
 // goPool checks a -pool setting and returns it whole, defaults filled in,
 // as the JSON that GO_POOL holds.
@@ -66,7 +66,7 @@ func goPool(setting string) (string, error) {
 		}
 		for name, value := range given {
 			if _, ok := poolDefaults[name]; !ok {
-				return "", fmt.Errorf("unknown setting %q: want memoryMB, queue or queueTimeoutMs", name)
+				return "", fmt.Errorf("unknown setting %q: want memoryMB, queue, queueTimeoutMs, idleMs or waitUntilTimeoutMs", name)
 			}
 			n, ok := value.(float64)
 			if !ok || n < 0 {

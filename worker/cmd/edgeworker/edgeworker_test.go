@@ -6,12 +6,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,7 +23,7 @@ import (
 func TestParse(t *testing.T) {
 	opts, err := parse([]string{"dev", "-port", "9000", "-static", "www", "./cmd/api"}, io.Discard)
 	require.NoError(t, err)
-	defaults := `{"memoryMB":64,"queue":64,"queueTimeoutMs":5000}`
+	defaults := `{"idleMs":20000,"memoryMB":64,"queue":64,"queueTimeoutMs":5000,"waitUntilTimeoutMs":25000}`
 	assert.Equal(t, &options{pkg: "./cmd/api", out: "build", static: "www", pool: defaults, port: 9000}, opts)
 
 	opts, err = parse([]string{"build"}, io.Discard)
@@ -45,17 +45,24 @@ func TestParse(t *testing.T) {
 func TestPoolSetting(t *testing.T) {
 	opts, err := parse([]string{"build", "-pool", `{"memoryMB": 48}`}, io.Discard)
 	require.NoError(t, err)
-	assert.Equal(t, `{"memoryMB":48,"queue":64,"queueTimeoutMs":5000}`, opts.pool, "the others keep their defaults")
+	assert.Equal(t, `{"idleMs":20000,"memoryMB":48,"queue":64,"queueTimeoutMs":5000,"waitUntilTimeoutMs":25000}`, opts.pool, "the others keep their defaults")
 
 	// The defaults are the glue's own.
 	source, err := fs.ReadFile(glue.Files, "worker.mjs")
 	require.NoError(t, err)
-	m := regexp.MustCompile(`const POOL_DEFAULTS = \{ memoryMB: (\d+), queue: (\d+), queueTimeoutMs: (\d+) \};`).FindSubmatch(source)
+	m := regexp.MustCompile(`const POOL_DEFAULTS = \{ ([^}]*) \};`).FindSubmatch(source)
 	require.NotNil(t, m, "worker.mjs has no POOL_DEFAULTS")
-	assert.Equal(t, fmt.Sprintf(`{"memoryMB":%s,"queue":%s,"queueTimeoutMs":%s}`, m[1], m[2], m[3]), mustPool(t, ""))
+	glueDefaults := map[string]float64{}
+	for _, setting := range strings.Split(string(m[1]), ", ") {
+		name, value, _ := strings.Cut(setting, ": ")
+		n, err := strconv.ParseFloat(value, 64)
+		require.NoError(t, err, setting)
+		glueDefaults[name] = n
+	}
+	assert.Equal(t, glueDefaults, poolDefaults)
 
 	config := string(workerdConfig("./x", nil, opts.pool, nil, "", false))
-	assert.Contains(t, config, `(name = "GO_POOL", json = "{\"memoryMB\":48,\"queue\":64,\"queueTimeoutMs\":5000}"),`)
+	assert.Contains(t, config, `(name = "GO_POOL", json = "{\"idleMs\":20000,\"memoryMB\":48,\"queue\":64,\"queueTimeoutMs\":5000,\"waitUntilTimeoutMs\":25000}"),`)
 	assert.Contains(t, string(wranglerConfig("x", opts.pool, false, nil)), "[vars]\nGO_POOL = '"+opts.pool+"'\n")
 }
 

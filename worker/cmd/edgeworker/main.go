@@ -46,8 +46,11 @@
 // -pool sets GO_POOL, the memory budget of the Worker's Go runtimes (see
 // worker/js/worker.mjs): a JSON object of memoryMB (the linear memory all
 // runtimes of an isolate may hold together), queue (how many requests may
-// wait for a runtime) and queueTimeoutMs (how long one may wait); settings
-// left out keep their defaults, {"memoryMB":64,"queue":64,"queueTimeoutMs":5000}.
+// wait for a runtime), queueTimeoutMs (how long one may wait), idleMs (idle
+// runtimes beyond the most requests served at once in the last idleMs are
+// released) and waitUntilTimeoutMs (how long a request's work may go on
+// after its response before its runtime is retired); settings left out keep
+// their defaults, {"idleMs":20000,"memoryMB":64,"queue":64,"queueTimeoutMs":5000,"waitUntilTimeoutMs":25000}.
 // Both config.capnp and wrangler.toml get it.
 //
 // The variables of .dev.vars in the package's folder (NAME=value lines, as
@@ -145,7 +148,7 @@ func parse(args []string, output io.Writer) (*options, error) {
 	flags.BoolVar(&opts.hub, "hub", false, "bind the signal hub as HUB, served under /hub/")
 	flags.StringVar(&opts.rules, "hub-rules", "", "a main `package` that calls worker.ServeHubRules: the hub's rules (implies -hub)")
 	flags.StringVar(&opts.name, "name", "", "the Worker's `name` in wrangler.toml (default: the package's last path element)")
-	flags.StringVar(&opts.pool, "pool", "", "the Go runtimes' memory budget, GO_POOL: a `JSON` object of memoryMB, queue, queueTimeoutMs")
+	flags.StringVar(&opts.pool, "pool", "", "the Go runtimes' memory budget, GO_POOL: a `JSON` object of memoryMB, queue, queueTimeoutMs, idleMs, waitUntilTimeoutMs")
 	if args[0] == "dev" {
 		flags.IntVar(&opts.port, "port", 8787, "the `port` to serve on, on 127.0.0.1")
 		flags.StringVar(&opts.workerd, "workerd", "", "the workerd `executable` (default: node_modules/.bin/workerd of the package's folder or a parent, then PATH)")
