@@ -233,8 +233,13 @@ bench-browser: worker $(WORKERD) | /usr/bin/chromium
 # frames, partyserver and the hub with Go rules fanning out one signal, the
 # cost of waking with and without Go, and Go against JavaScript emitters;
 # it writes its section between the hub-bench markers.
-bench-hub: worker worker/test/testrules.wasm $(WORKERD)
+HUB_EMITTER := worker/bench/build/hubemitter
+bench-hub: worker worker/test/testrules.wasm $(HUB_EMITTER)/app.wasm $(WORKERD)
 	node worker/bench/hub.mjs --runs 3 --out docs/benchmarks.md > /dev/null
+
+# The hub bench's Go emitter: a Worker that only emits (worker/bench/hubemitter).
+$(HUB_EMITTER)/app.wasm: $(WORKER_GO) $(wildcard worker/bench/hubemitter/*.go worker/bench/hubemitter/static/* worker/cmd/edgeworker/*.go worker/js/*)
+	go run $(EDGEWORKER) build -hub -static worker/bench/hubemitter/static -o $(HUB_EMITTER) ./worker/bench/hubemitter
 
 # The events suite (worker/bench/events.mjs): Queue batches dispatched to Go
 # against a plain JavaScript queue handler, and a streamed response's time
@@ -259,7 +264,7 @@ $(STOCK)/app.wasm: $(WORKER_GO)
 
 # A quick pass over every benchmark, through the reports, so that a broken
 # benchmark fails the tests; the figures are thrown away.
-bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm worker/test/testrules.wasm $(EVENTS_WORKER)/app.wasm $(WORKERD) | /usr/bin/wrk /usr/bin/chromium
+bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm worker/test/testrules.wasm $(EVENTS_WORKER)/app.wasm $(HUB_EMITTER)/app.wasm $(WORKERD) | /usr/bin/wrk /usr/bin/chromium
 	$(call header,benchmarks (smoke run: one iteration each))
 	@mkdir -p $(BENCH_DIR)
 	$(call go_bench,1x,$(BENCH_DIR)/smoke.txt)

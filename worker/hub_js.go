@@ -5,11 +5,13 @@ package worker
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"syscall/js"
 )
 
 // post emits body on the hub's signal name: a POST to the signal's object
-// through its stub (js/hub.mjs answers {"seq": N} once stored).
+// through its stub (js/hub.mjs answers {"seq": N}, and X-Hub-Seq: N, once
+// stored).
 func (h Hub) post(ctx context.Context, name string, body []byte) (int64, error) {
 	ns := Env(ctx)
 	if ns.Type() == js.TypeObject {
@@ -28,18 +30,25 @@ func (h Hub) post(ctx context.Context, name string, body []byte) (int64, error) 
 	if err != nil {
 		return 0, fmt.Errorf("worker: hub signal %q: %w", name, err)
 	}
+	// A stored event's seq is in the head (X-Hub-Seq): no wait for the
+	// body, which is dropped.
+	if status := response.Get("status").Int(); status == 200 {
+		seq, err := strconv.ParseInt(response.Get("headers").Call("get", "x-hub-seq").String(), 10, 64)
+		response.Get("body").Call("cancel")
+		if err != nil {
+			return 0, fmt.Errorf("worker: hub signal %q: the hub answered without a seq", name)
+		}
+		return seq, nil
+	}
 	answer, err := await(ctx, response.Call("json"))
 	if err != nil {
 		return 0, fmt.Errorf("worker: hub signal %q: %w", name, err)
 	}
-	if status := response.Get("status").Int(); status != 200 {
-		message := answer.Get("error")
-		if message.Type() != js.TypeString {
-			message = js.ValueOf("")
-		}
-		return 0, &HubError{Status: status, Message: message.String()}
+	message := answer.Get("error")
+	if message.Type() != js.TypeString {
+		message = js.ValueOf("")
 	}
-	return int64(answer.Get("seq").Int()), nil
+	return 0, &HubError{Status: response.Get("status").Int(), Message: message.String()}
 }
 
 // await waits for promise to settle, or ctx to end. The callbacks release

@@ -10,9 +10,11 @@
 // The emitter sends an event, waits for its ack (party: its own echo), then
 // sends the next; every subscriber checks it got each event once, in order.
 // Latency is taken on the client, from the emitter's send to each receipt.
-// Then: what waking an evicted hub costs with and without Go rules, and a
-// Go emitter (the example Worker's POST /api/orders?share=1, through worker.Hub)
-// against a JavaScript one (POST /hub/orders) on the same signal.
+// Then: what waking an evicted hub costs with and without Go rules; Go
+// emitters (a Worker that only emits, bench/hubemitter, and the example
+// Worker's POST /api/orders?share=1, through worker.Hub) against a
+// JavaScript one (POST /hub/orders) on the same Worker and signal; and the
+// Go request path on its own.
 // Writes its section between the hub-bench markers of docs/benchmarks.md.
 //
 //   node bench/hub.mjs [--runs 3] [--quick] [--out docs/benchmarks.md]
@@ -230,17 +232,19 @@ async function wakeCosts(urls, run) {
 }
 
 /**
- * A Go emitter (the example Worker's POST /api/orders?share=1, whose Go pipeline
- * emits through worker.Hub) and a JavaScript one (POST /hub/orders, routed
- * by routeHub) taking turns on one signal with 10 subscribers: the
- * emit-to-receipt p50 of each.
+ * Go and JavaScript emitters taking turns on one signal with 10
+ * subscribers: the emit-to-receipt p50 of each kind, and of each request its
+ * p50 time to the response. kinds maps a kind to (item) => the POST's
+ * [url, body, headers].
  */
-async function goAgainstJS(base, run) {
+async function emitters(base, kinds, run) {
   const events = quick ? 20 : 200;
   const n = 10;
+  const names = Object.keys(kinds);
   const subs = await Promise.all(Array.from({ length: n }, () => open(base.replace('http:', 'ws:') + '/hub/orders', true)));
   const sentAt = new Map();
-  const latency = { go: [], js: [] };
+  const latency = Object.fromEntries(names.map((k) => [k, []]));
+  const answered = Object.fromEntries(names.map((k) => [k, []]));
   let received = 0;
   let allDone;
   const done = new Promise((resolve) => (allDone = resolve));
@@ -255,35 +259,62 @@ async function goAgainstJS(base, run) {
       if (r !== run) return; // an order of someone else
       if (i !== expect) errors.push(`event ${i}, expected ${expect}`);
       expect = i + 1;
-      latency[i % 2 ? 'go' : 'js'].push(at - sentAt.get(i));
+      latency[names[i % names.length]].push(at - sentAt.get(i));
       if (++received === n * events) allDone();
     });
   }
   for (let i = 1; i <= events; i++) {
-    const item = `bench ${run} ${i}`;
+    const kind = names[i % names.length];
+    const [url, body, headers] = kinds[kind](`bench ${run} ${i}`, i);
     sentAt.set(i, performance.now());
-    if (i % 2) {
-      // A client id each: the example's rate limit is per client.
-      await post(base + '/api/orders?share=1', { item, quantity: 1, email: 'bench@example.com' }, {
-        authorization: 'Bearer dev-token', 'content-type': 'application/json', 'x-client-id': `bench-${run}-${i}`,
-      });
-    } else {
-      await post(base + '/hub/orders', { item, quantity: 1, from: 'JavaScript' });
-    }
+    await post(url, body, headers);
+    answered[kind].push(performance.now() - sentAt.get(i));
   }
   const timeout = setTimeout(allDone, 30_000);
   await done;
   clearTimeout(timeout);
   for (const ws of subs) ws.terminate();
   if (received !== n * events) errors.push(`${received} of ${n * events} deliveries`);
-  if (errors.length) throw new Error('Go/JS emitters: ' + errors.slice(0, 5).join('; '));
-  return { go: median(latency.go), js: median(latency.js) };
+  if (errors.length) throw new Error('emitters: ' + errors.slice(0, 5).join('; '));
+  return Object.fromEntries(names.map((k) => [k, { receipt: median(latency[k]), response: median(answered[k]) }]));
 }
+
+/**
+ * The Go request path on its own, in the emitter Worker: a Go handler that
+ * answers at once (GET /now) against the same entry module answering a
+ * static file (GET /ping.txt), taking turns: the p50 of each.
+ */
+async function requestPath(base) {
+  const times = { go: [], js: [] };
+  for (let i = 0; i < (quick ? 20 : 200); i++) {
+    for (const [kind, path] of i % 2 ? [['go', '/now'], ['js', '/ping.txt']] : [['js', '/ping.txt'], ['go', '/now']]) {
+      const at = performance.now();
+      const response = await fetch(base + path);
+      await response.text();
+      if (response.status !== 200) throw new Error(`GET ${path}: ${response.status}`);
+      times[kind].push(performance.now() - at);
+    }
+  }
+  return { go: median(times.go), js: median(times.js) };
+}
+
+// The example's order pipeline (POST /api/orders?share=1), its JavaScript
+// emitter, the emitter Worker's Go handler that only emits, and its
+// JavaScript emitter.
+const ORDER = (base, run) => (item, i) => [
+  base + '/api/orders?share=1',
+  { item, quantity: 1, email: 'bench@example.com' },
+  // A client id each: the example's rate limit is per client.
+  { authorization: 'Bearer dev-token', 'content-type': 'application/json', 'x-client-id': `bench-${run}-${i}` },
+];
+const JS_EMIT = (base) => (item) => [base + '/hub/orders', { item, quantity: 1, from: 'JavaScript' }];
+const GO_EMIT = (base) => (item) => [base + '/emit?item=' + encodeURIComponent(item), {}];
 
 const load = os.loadavg()[0];
 const config = build();
 const workerd = await startWorkerd(config, TARGETS, { path: '/', args: ['--experimental'] });
 const example = await startWorkerd(here('../example/build/config.capnp'), ['http'], { path: '/health' });
+const emitter = await startWorkerd(here('build/hubemitter/config.capnp'), ['http'], { path: '/ping.txt' }); // make bench-hub builds it
 const results = []; // per run: { [target]: { [n]: figures }, wake, emitters }
 try {
   for (let run = 1; run <= runs; run++) {
@@ -299,13 +330,16 @@ try {
       }
     }
     r.wake = await wakeCosts(workerd.urls, run);
-    r.emitters = await goAgainstJS(example.urls.http, run);
-    console.error(`run ${run}: ${JSON.stringify({ wake: r.wake, emitters: r.emitters })}`);
+    r.emitters = await emitters(emitter.urls.http, { go: GO_EMIT(emitter.urls.http), js: JS_EMIT(emitter.urls.http) }, run);
+    r.orders = await emitters(example.urls.http, { go: ORDER(example.urls.http, run), js: JS_EMIT(example.urls.http) }, run);
+    r.path = await requestPath(emitter.urls.http);
+    console.error(`run ${run}: ${JSON.stringify({ wake: r.wake, emitters: r.emitters, orders: r.orders, path: r.path })}`);
     results.push(r);
   }
 } finally {
   await workerd.stop();
   await example.stop();
+  await emitter.stop();
 }
 
 // --- report ---
@@ -332,7 +366,10 @@ const rows = SIZES.map((n) => {
 const wake = (t) => ms(med((r) => r.wake[t].wake));
 const awake = (t) => ms(med((r) => r.wake[t].awake));
 const goStart = med((r) => r.wake.ruled.wake - r.wake.hub.wake);
-const goJS = med((r) => r.emitters.go - r.emitters.js);
+const diff = (what, key) => med((r) => r[what].go[key] - r[what].js[key]);
+const goJS = diff('emitters', 'receipt');
+const pathCost = med((r) => r.path.go - r.path.js);
+const emitterRow = (what, kind, label) => `| ${label} | ${ms(med((r) => r[what][kind].receipt))} | ${ms(med((r) => r[what][kind].response))} |`;
 
 const section = `
 ## Hub: fan-out of one signal in workerd
@@ -364,11 +401,23 @@ ${rows.join('\n')}
 A hub without rules never starts Go. With rules, Go starts on the first action after the object
 (re)starts: after every hibernation or eviction, the first connect or emit pays the start above.
 
-| emitter, 10 subscribers of \`orders\` on the example Worker, taking turns | p50 emit-to-receipt | target |
+Emitters: a Go and a JavaScript emitter of one Worker take turns, one POST each from Node's fetch, with 10
+subscribers of \`orders\`; emit-to-receipt is from the POST to the subscribers' receipt, and the response p50 is
+the POST's round trip (for Go, until \`TryEmit\` returned and the Go handler answered).
+
+| emitter | p50 emit-to-receipt | p50 response |
 |---|---|---|
-| Go: POST /api/orders?share=1 (the Go pipeline, then \`worker.Hub.TryEmit\` through the stub) | ${ms(med((r) => r.emitters.go))} | |
-| JavaScript: POST /hub/orders (\`routeHub\` to the object) | ${ms(med((r) => r.emitters.js))} | |
-| difference (median of per-run differences) | ${ms(goJS)} | ≤ 1 ms: ${verdict(goJS <= 1)} |
+${emitterRow('emitters', 'go', 'Go: a handler that only emits, \`worker.Hub.TryEmit\` through the stub (worker/bench/hubemitter, POST /emit)')}
+${emitterRow('emitters', 'js', 'JavaScript, same Worker: POST /hub/orders (\`routeHub\` to the object)')}
+| **difference** (median of per-run differences): target ≤ 1 ms, ${verdict(goJS <= 1)} | ${ms(goJS)} | ${ms(diff('emitters', 'response'))} |
+${emitterRow('orders', 'go', "Go in the example's order pipeline: POST /api/orders?share=1 (token, rate limit, validation, the order kept, then \`TryEmit\`)")}
+${emitterRow('orders', 'js', 'JavaScript, example Worker: POST /hub/orders')}
+| difference | ${ms(diff('orders', 'receipt'))} | ${ms(diff('orders', 'response'))} |
+
+The Go request path alone, in the emitter Worker (GET, taking turns): a Go handler that answers at once
+${ms(med((r) => r.path.go))} against the entry module answering a static file ${ms(med((r) => r.path.js))}, so Go's
+request path costs ${ms(pathCost)} a request here. A Go emitter pays it before it can emit; the rest of its difference is
+\`TryEmit\`'s own work (encoding, the stub's call), and in the example, its order pipeline.
 `;
 
 publish(out, 'hub-bench', section);

@@ -164,7 +164,8 @@ export class SignalHub extends DurableObject {
     return upgraded();
   }
 
-  // POST: the body is one event's data, as JSON; answers {seq} once stored.
+  // POST: the body is one event's data, as JSON; answers {seq} (and the
+  // header X-Hub-Seq) once stored.
   async post(request) {
     const text = await request.text();
     if (utf8.encode(text).byteLength > this.options.maxMessageBytes) {
@@ -179,7 +180,10 @@ export class SignalHub extends DurableObject {
     const connect = this.check(CONNECT, url.search.slice(1), "", null);
     const check = connect.ok ? this.check(EMIT, "", connect.identity, text) : connect;
     if (!check.ok) return Response.json({ error: check.reason }, { status: 403 });
-    return Response.json({ seq: this.emit(check.data) });
+    // The seq goes in a header too: a caller that reads only the head (Go's
+    // worker.Hub) need not wait for the body.
+    const seq = this.emit(check.data);
+    return Response.json({ seq }, { headers: { "x-hub-seq": String(seq) } });
   }
 
   async webSocketMessage(ws, message) {
