@@ -20,6 +20,8 @@ export interface HubOptions {
   maxDelay?: number;
   /** Emits kept per signal while disconnected (default 1,000). */
   maxPending?: number;
+  /** Milliseconds of silence before a ping; a socket silent as long again is reopened (default 30,000). */
+  pingEvery?: number;
 }
 
 /**

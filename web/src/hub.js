@@ -58,6 +58,8 @@ const DEFAULTS = {
  * @param {number} [options.minDelay=100] @param {number} [options.maxDelay=10000]
  *   reconnect back-off bounds, milliseconds
  * @param {number} [options.maxPending=1000] emits kept per signal while disconnected
+ * @param {number} [options.pingEvery=30000] milliseconds of silence before a
+ *   ping; a socket silent for as long again after it is reopened
  * @returns {Hub}
  */
 export function connect(url, options = {}) {
@@ -90,7 +92,7 @@ export class Hub {
         'connect: no WebSocket here; pass options.WebSocket (in Node 20: the `ws` package, or run with --experimental-websocket)',
       );
     }
-    for (const name of ['minDelay', 'maxDelay', 'maxPending']) {
+    for (const name of ['minDelay', 'maxDelay', 'maxPending', 'pingEvery']) {
       const value = options[name];
       if (value !== undefined && !(typeof value === 'number' && value > 0)) {
         throw new TypeError(`connect: ${name} must be a number above 0, got ${String(value)}`);
@@ -288,7 +290,9 @@ export class RemoteSignal {
   }
 
   #receive(text) {
+    // Anything the hub sends answers a ping.
     this.#quiet = false;
+    this.#pingSent = false;
     if (text === 'pong') return;
     const frame = JSON.parse(text);
     switch (frame.t) {

@@ -120,6 +120,16 @@ test('a dropped socket reconnects by itself and resumes: nothing lost or repeate
   assert.ok(subHub.sockets.length >= 4, 'it reconnected after each drop');
 });
 
+test('a quiet socket whose pings are answered stays open', T, async () => {
+  const h = client('/hub/', { pingEvery: 20 });
+  const quiet = h.signal('quiet');
+  await quiet.tryEmit({ n: 1 }); // connected; then nothing but pings
+  const pongs = () => h.frames.filter((f) => f === 'pong').length;
+  while (pongs() < 4) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(h.sockets.length, 1, 'the socket was reopened although every ping was answered');
+  assert.ok(quiet.connected);
+});
+
 test('workerd killed and restarted: clients reconnect, resume, and emits made meanwhile are stored', T, async () => {
   const sub = client().signal('restarts');
   const pub = client().signal('restarts');
