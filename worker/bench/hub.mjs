@@ -417,7 +417,8 @@ ${emitterRow('orders', 'js', 'JavaScript, example Worker: POST /hub/orders')}
 The Go request path alone, in the emitter Worker (GET, taking turns): a Go handler that answers at once
 ${ms(med((r) => r.path.go))} against the entry module answering a static file ${ms(med((r) => r.path.js))}, so Go's
 request path costs ${ms(pathCost)} a request here. A Go emitter pays it before it can emit; the rest of its difference is
-\`TryEmit\`'s own work (encoding, the stub's call), and in the example, its order pipeline.
+its POST's body, which the glue reads before Go runs (the JavaScript emitter streams it to the object), and
+\`TryEmit\`'s own work (encoding, the stub's call); in the example, also its order pipeline.
 `;
 
 publish(out, 'hub-bench', section);
