@@ -53,6 +53,55 @@ func ExampleSyncSignal_TryEmit() {
 	// true
 }
 
+// NewSync returns a signal whose listeners run in the order they were added,
+// on the goroutine that emits: when Emit returns, they all have run.
+func ExampleNewSync() {
+	audit := signals.NewSync[string]()
+	audit.AddListener(func(_ context.Context, event string) { fmt.Println("stdout:", event) })
+	audit.AddListener(func(_ context.Context, event string) { fmt.Println("file:", event) })
+
+	audit.Emit(context.Background(), "user 7 logged in")
+	fmt.Println("emitted")
+	// Output:
+	// stdout: user 7 logged in
+	// file: user 7 logged in
+	// emitted
+}
+
+// New returns a signal that runs each listener on a goroutine of its own.
+func ExampleNew() {
+	var sent atomic.Int32
+	notify := signals.New[Order]()
+	notify.AddListener(func(context.Context, Order) { sent.Add(1) }, "email")
+	notify.AddListener(func(context.Context, Order) { sent.Add(1) }, "push")
+
+	notify.Emit(context.Background(), Order{ID: "A-1"})
+	_ = notify.Wait(context.Background())
+	fmt.Println("notifications sent:", sent.Load())
+	// Output:
+	// notifications sent: 2
+}
+
+// Emit on an AsyncSignal returns before its listeners are done: here the
+// listener is still waiting for release when Emit has returned.
+func ExampleAsyncSignal_Emit() {
+	release := make(chan struct{})
+	done := make(chan string)
+	uploads := signals.New[string]()
+	uploads.AddListener(func(_ context.Context, name string) {
+		<-release
+		done <- "uploaded " + name
+	})
+
+	uploads.Emit(context.Background(), "report.pdf")
+	fmt.Println("Emit returned")
+	close(release)
+	fmt.Println(<-done)
+	// Output:
+	// Emit returned
+	// uploaded report.pdf
+}
+
 // Emit on an AsyncSignal returns at once; Wait drains the listeners, for
 // instance before the program exits.
 func ExampleAsyncSignal_Wait() {
@@ -125,7 +174,7 @@ func ExamplePanicError() {
 
 // OnError receives what nobody waits for: here, a failed fire-and-forget
 // delivery.
-func ExampleSignalOptions() {
+func ExampleNewWithOptions() {
 	failures := make(chan error, 1)
 	audit := signals.NewWithOptions[string](&signals.SignalOptions{
 		InitialCapacity: 4,
