@@ -29,7 +29,8 @@
 //
 // A panicking listener never crashes the program. TryEmit returns the panic as
 // a [*PanicError]; elsewhere it goes, like the errors of listeners nobody
-// waits for, to [SignalOptions].OnError (by default logged with log/slog).
+// waits for, to [SignalOptions].OnError (by default logged with log/slog, or
+// written to standard error on js/wasm).
 // Errors of keyed listeners come wrapped in a [*ListenerError] that names the
 // key; errors.Is and errors.As reach the listener's own error either way.
 //

@@ -59,8 +59,9 @@ type SignalOptions struct {
 	GrowthFunc func(currentCap int) int
 	// OnError receives the errors nobody waits for: panics during a
 	// SyncSignal's Emit, and the errors and panics of an AsyncSignal's
-	// listeners during Emit. Nil means logging them with log/slog. It may be
-	// called from several goroutines at once.
+	// listeners during Emit. Nil means logging them with log/slog (writing
+	// them to standard error on js/wasm). It may be called from several
+	// goroutines at once.
 	OnError func(err error)
 	// MaxConcurrent, when above zero, bounds how many listeners of an
 	// AsyncSignal run at once; the others wait for a free slot on their own
