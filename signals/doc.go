@@ -21,7 +21,8 @@
 //
 // Every method is safe for concurrent use. The listener set lives in an
 // immutable snapshot that adding and removing replace atomically, so an emit
-// takes no lock and allocates nothing. An emit sees the listener set as it was
+// takes no lock, and a SyncSignal's emit allocates nothing (an AsyncSignal's
+// starts goroutines). An emit sees the listener set as it was
 // when the emit started; listeners may add or remove listeners or emit on the
 // same signal without deadlock.
 //

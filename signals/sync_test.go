@@ -295,3 +295,22 @@ func TestSyncListenerCanResetDuringEmit(t *testing.T) {
 	assert.Equal(t, []string{"reset", "still called"}, calls)
 	assert.Equal(t, 0, s.Len())
 }
+
+// A SyncSignal's emits allocate nothing, as the package documentation says,
+// whatever the kinds of listeners and whether the context can end.
+func TestSyncEmitAllocatesNothing(t *testing.T) {
+	s := signals.NewSync[int]()
+	s.AddListener(func(context.Context, int) {}, "plain")
+	s.AddListenerWithErr(func(context.Context, int) error { return nil })
+	s.AddOnceWithKey(func(context.Context, int) {}, "once") // claimed by the first emit below
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for name, emit := range map[string]func(){
+		"Emit":                    func() { s.Emit(context.Background(), 1) },
+		"TryEmit":                 func() { _ = s.TryEmit(context.Background(), 1) },
+		"Emit, cancelable ctx":    func() { s.Emit(ctx, 1) },
+		"TryEmit, cancelable ctx": func() { _ = s.TryEmit(ctx, 1) },
+	} {
+		assert.Zero(t, testing.AllocsPerRun(100, emit), name)
+	}
+}
