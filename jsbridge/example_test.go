@@ -40,3 +40,29 @@ func ExampleListen_wait() {
 	}, "go:backup")
 	jsbridge.Serve()
 }
+
+func ExampleExport() {
+	// A Go signal that JavaScript finds with es.signal('prices'): JavaScript
+	// adds listeners to it and emits on it, and the Go listener below runs
+	// for every emit, whichever side makes it.
+	prices := signals.NewSync[float64]()
+	prices.AddListenerWithErr(func(_ context.Context, price float64) error {
+		if price < 0 {
+			return errors.New("price: must not be negative") // a GoError in JavaScript
+		}
+		return nil
+	}, "go:check")
+	jsbridge.Export("prices", prices)
+	jsbridge.Serve()
+}
+
+func ExampleServe() {
+	// The main of a module: register the listeners and signals first, then
+	// hand the program to the bridge, which serves JavaScript until the page
+	// or process ends.
+	jsbridge.Listen("greetings", func(_ context.Context, name string) error {
+		println("hello,", name)
+		return nil
+	})
+	jsbridge.Serve()
+}
