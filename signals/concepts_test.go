@@ -2904,6 +2904,40 @@ func TestConceptPitfalls(t *testing.T) {
 		wantEqual(t, "items processed (ignoring, respecting cancellation)", [2]int{ignoring, respecting}, [2]int{1000, 10})
 	})
 
+	t.Run("an ignored TryEmit error stops the later listeners silently", func(t *testing.T) {
+		syncSignal := signals.NewSync[docPaymentData]()
+		syncSignal.AddListenerWithErr(func(ctx context.Context, p docPaymentData) error {
+			return errors.New("amount must be positive")
+		})
+		var recorded bool
+		syncSignal.AddListener(func(ctx context.Context, p docPaymentData) { recorded = true })
+		criticalData := docPaymentData{ID: "pay-2", Amount: -5}
+		syncSignal.TryEmit(ctx, criticalData) // ❌ Silent failures!
+		if recorded {
+			t.Error("the listener after the failing one ran")
+		}
+	})
+
+	t.Run("unkeyed listeners accumulate and cannot be removed one by one", func(t *testing.T) {
+		signal := signals.New[docData]()
+		createHandler := func(i int) signals.SignalListener[docData] {
+			return func(ctx context.Context, d docData) {}
+		}
+		// ❌ Wrong: Memory leak with listeners
+		for i := 0; i < 1000; i++ {
+			signal.AddListener(createHandler(i)) // Accumulates without cleanup
+		}
+		if n := signal.Len(); n != 1000 {
+			t.Errorf("Len() = %d, want 1000", n)
+		}
+		if keys := signal.Keys(); keys != nil {
+			t.Errorf("Keys() = %v, want none: no key removes them", keys)
+		}
+		if n := signal.RemoveListener(""); n != -1 || signal.Len() != 1000 {
+			t.Errorf(`RemoveListener("") = %d and left %d listeners, want -1 and 1000`, n, signal.Len())
+		}
+	})
+
 	t.Run("keyed listeners can all be removed", func(t *testing.T) {
 		signal := signals.New[docData]()
 		createHandler := func(i int) signals.SignalListener[docData] {
