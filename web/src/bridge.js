@@ -5,7 +5,7 @@
 
 import { Writer } from './wire.js';
 import { WASM_EXEC_GO } from './wasm_exec_go.js';
-import { Guard, NOT_ABORTABLE, isThenable, onAbort, tryEmitOptions } from './signal.js';
+import { Guard, NOT_ABORTABLE, checkKey, isThenable, onAbort, tryEmitOptions } from './signal.js';
 
 // The version of the contract with jsbridge (bridge_js.go's protocol): the
 // exports, the exchange block, and the constants below, which mirror Go's
@@ -424,11 +424,12 @@ export class GoSignal {
 
   #key(key, method) {
     if (key === undefined) return 0;
-    if (typeof key !== 'string') throw new TypeError(`${method}: key must be a string, got ${typeof key}`);
+    checkKey(method, key);
     return this.host.writeString(key);
   }
 
   removeListener(key) {
+    checkKey('removeListener', key); // #key would take undefined for no key
     this.host.enter();
     return this.host.exports.es_remove(this.handle, this.#key(key, 'removeListener'));
   }
@@ -450,6 +451,7 @@ export class GoSignal {
   }
 
   hasKey(key) {
+    checkKey('hasKey', key);
     return this.keys().includes(key);
   }
 

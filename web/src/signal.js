@@ -489,7 +489,7 @@ function logFailure(error, { key, name }) {
   console.error(`signals: ${who} failed:`, error);
 }
 
-function checkKey(method, key) {
+export function checkKey(method, key) {
   if (typeof key !== 'string') {
     throw new TypeError(`${method}: key must be a string, got ${typeName(key)}`);
   }

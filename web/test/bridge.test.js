@@ -88,6 +88,10 @@ test('listener management on a Go signal', () => {
   assert.throws(() => a.addListener('not a function'), { name: 'TypeError', message: /must be a function, got string/ });
   assert.throws(() => a.addListener(() => {}, 42), { name: 'TypeError', message: /key must be a string, got number/ });
   assert.equal(a.size, 0);
+  // As on a Signal created in JavaScript: a key that is no string is a TypeError, not a missing key.
+  assert.throws(() => a.removeListener(), { name: 'TypeError', message: 'removeListener: key must be a string, got undefined' });
+  assert.throws(() => a.hasKey(3), { name: 'TypeError', message: 'hasKey: key must be a string, got number' });
+  assert.throws(() => a.hasKey(), { name: 'TypeError', message: 'hasKey: key must be a string, got undefined' });
 });
 
 test('Go listeners join JavaScript signals of their name', async () => {
