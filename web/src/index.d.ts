@@ -24,29 +24,43 @@ export interface SignalLike<T> {
   addListener(fn: Listener<T>, key?: string): number;
   /** Like addListener, but the listener runs for one emit at most. */
   addOnce(fn: Listener<T>, key?: string): number;
-  /** Returns the number of listeners left, or -1 if no listener has key. */
+  /** Returns the number of listeners left, or -1 if no listener has key. Throws a TypeError for a non-string key. */
   removeListener(key: string): number;
   reset(): void;
   /** Keys of the keyed listeners, in the order they were added. */
   keys(): string[];
+  /** Throws a TypeError for a non-string key. */
   hasKey(key: string): boolean;
-  /** Fire and forget: failures go to the signal's error handler. */
+  /**
+   * Fire and forget: failures go to the signal's error handler. On a GoSignal, a payload Go cannot take
+   * throws a TypeError.
+   */
   emit(payload: T): void;
-  /** Resolves once every listener succeeded; rejects with the first failure (sync) or an AggregateError (async). */
+  /**
+   * Resolves once every listener succeeded; rejects with the first failure (sync) or an AggregateError (async),
+   * with the abort reason, or with a TypeError for malformed options (or, on a GoSignal, a payload Go cannot take).
+   */
   tryEmit(payload: T, options?: TryEmitOptions): Promise<void>;
 }
 
 export interface SignalOptions {
   /** Start each listener on its own microtask instead of calling them in order. */
   async?: boolean;
-  /** Makes the signal findable with signal(name), and joins the Go listeners registered for it. */
+  /**
+   * Names the signal in error reports. Through createSignal it also makes the signal findable with signal(name),
+   * and the Go listeners registered for that name join it.
+   */
   name?: string;
-  /** Receives the failures nobody waits for (emit's). Default: console.error. */
+  /**
+   * Receives the failures nobody waits for: emit's, and those of listeners that an aborted tryEmit stopped
+   * waiting for. Default: console.error.
+   */
   onError?: (error: unknown, info: { key: string; name: string }) => void;
 }
 
 /** A signal whose listeners live in JavaScript. */
 export declare class Signal<T = unknown> {
+  /** Throws a TypeError for malformed options. */
   constructor(options?: SignalOptions);
   readonly async: boolean;
   readonly name: string;
@@ -69,10 +83,13 @@ export declare class GoError extends Error {
 export type GoPayload = number | string | boolean | null | Uint8Array | GoPayload[] | { [key: string]: GoPayload };
 
 export interface EdgeSignals {
+  /** Throws a TypeError for malformed options or a name that a signal has already. */
   createSignal<T = unknown>(options?: SignalOptions): Signal<T>;
   /** The signal called name; throws a TypeError if there is none. */
   signal<T = unknown>(name: string): SignalLike<T>;
+  /** signal(name).emit(payload): throws a TypeError if there is no signal called name. */
   emit(name: string, payload: unknown): void;
+  /** signal(name).tryEmit(payload, options): rejects with a TypeError if there is no signal called name. */
   tryEmit(name: string, payload: unknown, options?: TryEmitOptions): Promise<void>;
 }
 
