@@ -5,8 +5,8 @@
 //
 // Listeners added from JavaScript are called here, in JavaScript, because
 // entering the Go WebAssembly module costs microseconds per call. A Go
-// listener is meant to become one more entry whose fn is a JavaScript stub
-// that calls into Go.
+// listener (jsbridge.Listen) is one more entry, whose fn is a JavaScript
+// function that calls into Go (Host.attach in bridge.js).
 
 /**
  * What a listener receives besides the payload.
