@@ -30,7 +30,7 @@ func TestReliabilitySyncMillionEmits(t *testing.T) {
 	// resets is odd while a Reset runs and changes around every Reset, so a
 	// worker can tell whether one may have removed its listener.
 	var resets atomic.Int64
-	var emits, lost, checked, twice atomic.Int64
+	var lost, checked, twice atomic.Int64
 	// Each worker resets the signal every resetEvery emits, while the others
 	// go on emitting. Counting emits rather than time keeps the share of
 	// emits that overlap a Reset small however slow the machine is: at most
@@ -74,7 +74,6 @@ func TestReliabilitySyncMillionEmits(t *testing.T) {
 				} else {
 					_ = s.TryEmit(context.Background(), payload)
 				}
-				emits.Add(1)
 				if after := resets.Load(); after == before && before%2 == 0 {
 					checked.Add(1)
 					if !hit.Load() {
@@ -86,7 +85,6 @@ func TestReliabilitySyncMillionEmits(t *testing.T) {
 	}
 	wg.Wait()
 
-	assert.Equal(t, int64(workers*perWorker), emits.Load())
 	assert.Zero(t, lost.Load(), "emits that missed a listener present all along")
 	assert.Zero(t, twice.Load(), "once-listeners that ran twice")
 	assert.Greater(t, checked.Load(), int64(workers*perWorker/2), "too few emits checked: Reset ran nearly always")
