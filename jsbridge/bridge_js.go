@@ -73,8 +73,9 @@ const (
 	callAbortable = 2 // JavaScript's tryEmit has an AbortSignal or a timeout
 )
 
-//go:wasmexport es_exchange
-func esExchange() uint32 { return uint32(uintptr(unsafe.Pointer(&ex))) }
+// exchangeAddress is where ex lives in Go's memory; serve hands it to
+// JavaScript in its hello.
+func exchangeAddress() uint32 { return uint32(uintptr(unsafe.Pointer(&ex))) }
 
 func payload() (any, error) {
 	switch ex.kind {
@@ -505,7 +506,7 @@ func connect() {
 	if host.Get("hello").Type() != js.TypeFunction {
 		panic("jsbridge: the edgesignals package that loaded this module is too old for it: it has no bridge protocol " + strconv.Itoa(protocol))
 	}
-	theirs := host.Call("hello", protocol, runtime.Version(), esExchange())
+	theirs := host.Call("hello", protocol, runtime.Version(), exchangeAddress())
 	if theirs.Type() == js.TypeString { // JavaScript refuses this module, and says why
 		panic("jsbridge: " + theirs.String())
 	}

@@ -139,7 +139,7 @@ func TestListenBeforeAndAfterConnect(t *testing.T) {
 	Listen("late", func(context.Context, string) error { return nil })
 	assert.Equal(t, []string{"late", "1", ""}, h.last("listen"))
 	hello := h.last("hello")
-	assert.Equal(t, []string{strconv.Itoa(protocol), runtime.Version(), strconv.Itoa(int(esExchange()))}, hello)
+	assert.Equal(t, []string{strconv.Itoa(protocol), runtime.Version(), strconv.Itoa(int(exchangeAddress()))}, hello)
 }
 
 func TestCallGoListener(t *testing.T) {
