@@ -135,6 +135,8 @@ const rows = [
   ['a number as key', () => plain.addListener(() => {}, 42), { name: 'TypeError', message: /key must be a string, got number/ }],
   ['an object as key of a Go signal', () => strict.addListener(() => {}, {}), { name: 'TypeError', message: /key must be a string, got object/ }],
   ['removeListener with a number', () => strict.removeListener(7), { name: 'TypeError', message: /key must be a string/ }],
+  ['removeListener without a key on a Go signal', () => strict.removeListener(), { name: 'TypeError', message: /key must be a string, got undefined/ }],
+  ['hasKey with a number on a Go signal', () => strict.hasKey(3), { name: 'TypeError', message: /key must be a string, got number/ }],
   ['an unknown signal name', () => es.signal('nope'), { name: 'TypeError', message: /no signal named "nope"/ }],
   ['emit on an unknown name', () => es.emit('nope', 1), { name: 'TypeError', message: /no signal named "nope"/ }],
   ['tryEmit on an unknown name', () => es.tryEmit('nope', 1), { name: 'TypeError', message: /no signal named "nope"/ }],
