@@ -135,7 +135,8 @@ export class EdgeSignals {
   /**
    * Creates a signal. A named signal can be found with signal(name), and Go
    * listeners registered for that name (jsbridge.Listen) join it.
-   * @param {{async?: boolean, name?: string, onError?: (err: unknown) => void}} [options]
+   * @param {{async?: boolean, name?: string, onError?: (error: unknown, info: {key: string, name: string}) => void}} [options]
+   * @throws {TypeError} for malformed options, or a name that a signal has already
    */
   createSignal(options = {}) {
     const { name } = options;
