@@ -95,7 +95,8 @@ func (p *Pipeline) HandleScheduled(ctx context.Context, ev ScheduledEvent) error
 }
 
 // HandleQueue runs the Queue listeners for every message of batch, each
-// message on its own goroutine, and returns once all are done: the error
+// message on its own goroutine (idle ones are reused, with the stacks
+// they grew), and returns once all are done: the error
 // of message i is errs[i], nil if its listeners all succeeded. The
 // Worker's queue handler calls it, then acknowledges each message that
 // succeeded and retries each one that failed (after the Delay of a
@@ -107,14 +108,14 @@ func (p *Pipeline) HandleQueue(ctx context.Context, batch []Message) (errs []err
 	ctx = context.WithValue(ctx, pipelineKey{}, p)
 	errs = make([]error, len(batch))
 	var wg sync.WaitGroup
+	wg.Add(len(batch))
 	for i := range batch {
-		wg.Add(1)
-		go func() {
+		p.goStep(func() {
 			defer wg.Done()
 			if errs[i] = p.Queue.TryEmit(ctx, batch[i]); errs[i] != nil {
 				log.Printf("worker: queue %s: message %s (attempt %d): %v", batch[i].Queue, batch[i].ID, batch[i].Attempts, errs[i])
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return errs

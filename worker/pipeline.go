@@ -221,8 +221,9 @@ func (p *Pipeline) serve(r *http.Request) (out *response, done func()) {
 // every time, a tenth of a request's work there.
 type stepper chan func()
 
-// maxIdleSteppers is how many steppers wait for work at most.
-const maxIdleSteppers = 4
+// maxIdleSteppers is how many steppers wait for work at most: enough for
+// the messages of a Queue batch (at most 100 on Cloudflare), each on its own.
+const maxIdleSteppers = 100
 
 // goStep runs f on an idle stepper, or on a new goroutine that then stays
 // as a stepper.

@@ -385,13 +385,12 @@ function writeFields(exports, fields) {
   const memory = new Uint8Array(exports.mem.buffer, exports.worker_buffer(room), room);
   let at = 0;
   for (const field of fields) {
-    let written;
     if (typeof field === "string") {
-      written = utf8.encoder.encodeInto(field, memory.subarray(at + 4)).written;
-    } else {
-      memory.set(field, at + 4);
-      written = field.byteLength;
+      at = writeField(memory, at, field);
+      continue;
     }
+    memory.set(field, at + 4);
+    const written = field.byteLength;
     memory[at] = written;
     memory[at + 1] = written >>> 8;
     memory[at + 2] = written >>> 16;
