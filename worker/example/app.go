@@ -24,6 +24,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -65,7 +66,7 @@ func newPipeline(getenv func(ctx context.Context, name string) string) *worker.P
 	debug := debugRoutes()
 	mux.Handle("/debug/", devOnly(dev, debug))
 
-	limiter := &rateLimiter{limit: 20, window: 10 * time.Second, dev: dev, counts: map[string]int{}}
+	limiter := &rateLimiter{limit: 20, window: 10 * time.Second, dev: dev}
 	p := worker.New(mux, &worker.Options{Timeout: timeout, MaxBodyBytes: 64 << 10})
 	p.Middleware.AddListenerWithErr(setRequestID, "request-id")
 	p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
@@ -80,6 +81,7 @@ func newPipeline(getenv func(ctx context.Context, name string) string) *worker.P
 	p.Done.AddListener(requestLog.record, "request-log")
 	p.Done.AddListener(stats.count, "analytics")
 	addStorage(mux, debug, p)
+	debug.HandleFunc("GET /debug/rate-limit", limiter.report)
 	return p
 }
 
@@ -159,16 +161,38 @@ func sameToken(got, want string) bool {
 	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
-// rateLimiter allows each client a number of /api requests per window. Its
-// counts live in the Go runtime that serves the request: Workers keeps
-// several, so the limit is per runtime (a global one needs a Durable Object).
+// rateLimiter allows each client a number of /api requests per window.
+// With a KV namespace bound as RATE_LIMIT (wrangler.toml; wrangler dev and
+// Cloudflare) the counts are kept there, shared by all the Worker's Go
+// runtimes; KV is eventually consistent and has no increment, so requests
+// racing near the limit may all pass (an exact global limit needs a
+// Durable Object). Without it (raw workerd, a native build) each Go runtime
+// counts in its own memory, and Workers keeps several.
 type rateLimiter struct {
-	mu     sync.Mutex
 	limit  int
 	window time.Duration
 	dev    func(context.Context) bool
-	start  time.Time
-	counts map[string]int
+	memory memoryCounts
+}
+
+// rateCounts keeps the requests of each client in its current window.
+type rateCounts interface {
+	// add counts a request of client and returns the client's count in its
+	// window, this request included.
+	add(ctx context.Context, client string, window time.Duration) (int, error)
+	// count returns the client's count in its window.
+	count(ctx context.Context, client string, window time.Duration) (int, error)
+	// store names where the counts are: "kv" or "memory".
+	store() string
+}
+
+// counts returns the counts of the Worker serving ctx: KV if it has the
+// namespace (kvCounts), else the limiter's memory.
+func (l *rateLimiter) counts(ctx context.Context) rateCounts {
+	if kv := kvCounts(ctx); kv != nil {
+		return kv
+	}
+	return &l.memory
 }
 
 func (l *rateLimiter) allow(ctx context.Context, r *worker.Request) error {
@@ -176,19 +200,60 @@ func (l *rateLimiter) allow(ctx context.Context, r *worker.Request) error {
 		return nil
 	}
 	client := l.client(ctx, r)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now := time.Now(); now.Sub(l.start) >= l.window {
-		l.start, l.counts = now, map[string]int{}
+	n, err := l.counts(ctx).add(ctx, client, l.window)
+	if err != nil {
+		return fmt.Errorf("rate limit of %q: %w", client, err) // 500, logged
 	}
-	if l.counts[client] >= l.limit {
+	if n > l.limit {
 		r.ResponseHeader.Set("Retry-After", strconv.Itoa(int(l.window/time.Second)))
 		return &worker.HTTPError{Status: http.StatusTooManyRequests,
 			Body: map[string]string{"error": "rate limit exceeded", "client": client}}
 	}
-	l.counts[client]++
 	return nil
 }
+
+// report answers GET /debug/rate-limit?client=NAME with the count of that
+// client and where it is kept.
+func (l *rateLimiter) report(w http.ResponseWriter, r *http.Request) {
+	client := r.URL.Query().Get("client")
+	counts := l.counts(r.Context())
+	n, err := counts.count(r.Context(), client, l.window)
+	if err != nil {
+		panic(err) // the pipeline answers 500 and logs it
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"client": client, "count": n, "store": counts.store()})
+}
+
+// memoryCounts are the counts of one Go runtime: a window for all clients.
+type memoryCounts struct {
+	mu     sync.Mutex
+	start  time.Time
+	counts map[string]int
+}
+
+func (m *memoryCounts) add(ctx context.Context, client string, window time.Duration) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.roll(window)
+	m.counts[client]++
+	return m.counts[client], nil
+}
+
+func (m *memoryCounts) count(ctx context.Context, client string, window time.Duration) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.roll(window)
+	return m.counts[client], nil
+}
+
+// roll starts a new window once the last one is over.
+func (m *memoryCounts) roll(window time.Duration) {
+	if now := time.Now(); m.counts == nil || now.Sub(m.start) >= window {
+		m.start, m.counts = now, map[string]int{}
+	}
+}
+
+func (m *memoryCounts) store() string { return "memory" }
 
 // client names the client a request counts against. In local development
 // a client may name itself with an X-Client-Id header: local workerd knows

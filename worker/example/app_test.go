@@ -71,6 +71,13 @@ func TestRateLimitPerClient(t *testing.T) {
 	local := newPipeline(vars{"API_TOKEN": "t", "EDGESIGNALS_DEV": "1"}.get)
 	assert.Equal(t, twentyThen429, statuses(local, 21, func(int) []string { return []string{"X-Client-Id", "greedy"} }))
 	assert.Equal(t, repeat(http.StatusOK, 20), statuses(local, 20, func(int) []string { return []string{"X-Client-Id", "modest"} }))
+
+	// Without a KV namespace the counts are the runtime's own; local
+	// development shows them.
+	w := httptest.NewRecorder()
+	local.ServeHTTP(w, httptest.NewRequest("GET", "/debug/rate-limit?client=greedy", nil))
+	assert.JSONEq(t, `{"client": "greedy", "count": 21, "store": "memory"}`, w.Body.String())
+	assert.Equal(t, http.StatusNotFound, do(deployed, "GET", "/debug/rate-limit?client=greedy"))
 }
 
 func repeat(status, n int) []int {

@@ -5,7 +5,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,15 +17,17 @@ import (
 
 	"github.com/edgesignals/edgesignals/worker"
 	"github.com/syumai/workers/cloudflare/d1"
+	"github.com/syumai/workers/cloudflare/kv"
 	"github.com/syumai/workers/cloudflare/queues"
 	"github.com/syumai/workers/cloudflare/r2"
 )
 
 // The Worker's bindings, as wrangler.toml names them.
 const (
-	dbBinding       = "DB"       // D1: the orders
-	receiptsBinding = "RECEIPTS" // R2: a receipt per processed order
-	queueBinding    = "ORDERS"   // Queue: accepted orders, consumed by processOrder
+	dbBinding       = "DB"         // D1: the orders
+	receiptsBinding = "RECEIPTS"   // R2: a receipt per processed order
+	queueBinding    = "ORDERS"     // Queue: accepted orders, consumed by processOrder
+	rateBinding     = "RATE_LIMIT" // KV: the rate limiter's counts (kvCounts)
 )
 
 // storageFor returns the storage of the request or event whose context
@@ -227,4 +231,79 @@ func (s *cloudStorage) rollups(ctx context.Context, limit int) ([]rollup, error)
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// kvCounts returns the rate limiter's counts in KV, or nil when the Worker
+// has no RATE_LIMIT namespace.
+func kvCounts(ctx context.Context) rateCounts {
+	if worker.Env(ctx).Get(rateBinding).IsUndefined() {
+		return nil
+	}
+	return kvRateCounts{}
+}
+
+// kvRateCounts keeps each client's window under a key of its own, as JSON
+// ({"start": ms, "count": n}), through github.com/syumai/workers' kv.
+type kvRateCounts struct{}
+
+// kvWindow is a client's window as KV keeps it.
+type kvWindow struct {
+	StartMS int64 `json:"start"`
+	Count   int   `json:"count"`
+}
+
+func (kvRateCounts) add(ctx context.Context, client string, window time.Duration) (int, error) {
+	ns, w, err := kvRead(client, window)
+	if err != nil {
+		return 0, err
+	}
+	if w.Count == 0 {
+		w.StartMS = time.Now().UnixMilli()
+	}
+	w.Count++
+	value, _ := json.Marshal(w)
+	// KV takes no expiry under 60 s: the key outlives its window, and the
+	// next add past the window starts a new one.
+	ttl := max(60, int((2*window+time.Second-1)/time.Second))
+	if err := ns.PutString(kvRateKey(client), string(value), &kv.PutOptions{ExpirationTTL: ttl}); err != nil {
+		return 0, err
+	}
+	return w.Count, nil
+}
+
+func (kvRateCounts) count(ctx context.Context, client string, window time.Duration) (int, error) {
+	_, w, err := kvRead(client, window)
+	return w.Count, err
+}
+
+func (kvRateCounts) store() string { return "kv" }
+
+// kvRead reads client's window from KV: a zero count once it is over, or
+// when there is none.
+func kvRead(client string, window time.Duration) (*kv.Namespace, kvWindow, error) {
+	ns, err := kv.NewNamespace(rateBinding)
+	if err != nil {
+		return nil, kvWindow{}, err
+	}
+	value, err := ns.GetString(kvRateKey(client), nil)
+	if err != nil {
+		return nil, kvWindow{}, err
+	}
+	var w kvWindow
+	// A missing key reads as "<null>" (kv.GetString stringifies JavaScript's
+	// null): no JSON, no window.
+	if json.Unmarshal([]byte(value), &w) != nil || time.Since(time.UnixMilli(w.StartMS)) >= window {
+		w = kvWindow{}
+	}
+	return ns, w, nil
+}
+
+// kvRateKey is the KV key of client's window; KV keys hold at most 512
+// bytes, so a long client name is hashed.
+func kvRateKey(client string) string {
+	if len(client) > 200 {
+		sum := sha256.Sum256([]byte(client))
+		client = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return "rate-limit/" + client
 }

@@ -192,6 +192,8 @@ test('per-client rate limit: 429 with Retry-After, other clients unaffected', as
   assert.equal(limited.headers.get('retry-after'), '10');
   assert.deepEqual(await json(limited, 429), { error: 'rate limit exceeded', client: 'greedy' });
   assert.equal((await call('/api/stats', { client: 'modest' })).status, 200);
+  // Raw workerd has no KV namespace: each Go runtime counts in its memory.
+  assert.equal((await json(await call('/debug/rate-limit?client=modest'), 200)).store, 'memory');
 });
 
 test('past the pipeline timeout: 504, and the next request is served', async () => {

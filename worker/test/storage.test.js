@@ -1,8 +1,8 @@
 // The example Worker under `wrangler dev --local` (miniflare), with the
 // bindings of worker/example/wrangler.toml (which edgeworker copies into
-// build/wrangler.toml): orders stored in D1 and listed
-// back, sent to a Queue that the Worker's Go listeners consume (a receipt
-// in R2 per order), Cron Triggers fired through /__scheduled, 10,000
+// build/wrangler.toml): orders stored in D1 and listed back, the rate
+// limiter's counts in KV, orders sent to a Queue that the Worker's Go
+// listeners consume (a receipt in R2 per order), Cron Triggers fired through /__scheduled, 10,000
 // queue messages of which one in ten fails its first delivery, and the
 // orders still there after a restart with persistence on.
 import { test, before, after } from 'node:test';
@@ -70,6 +70,14 @@ test('an order is stored in D1, listed back, and processed by the queue consumer
   assert.deepEqual({ ...receipt, createdMs: 0 }, { ...ORDER, id: created.id, status: 'processed', createdMs: 0 });
   const after = (await json(await call('/api/orders'), 200)).orders.find((o) => o.id === created.id);
   assert.equal(after.status, 'processed');
+});
+
+test("the rate limiter counts each client's /api requests in KV, through syumai/workers' kv package", async () => {
+  const client = `kv-${Math.random()}`;
+  const headers = { authorization: `Bearer ${TOKEN}`, 'x-client-id': client };
+  for (let i = 0; i < 3; i++) assert.equal((await fetch(wrangler.url + '/api/stats', { headers })).status, 200);
+  const counted = await fetch(`${wrangler.url}/debug/rate-limit?client=${encodeURIComponent(client)}`);
+  assert.deepEqual(await json(counted, 200), { client, count: 3, store: 'kv' });
 });
 
 test('a Cron Trigger reaches the Go listeners; a failing listener fails the invocation, and the runtime serves on', async () => {
