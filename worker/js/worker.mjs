@@ -382,7 +382,9 @@ function messageBody(body) {
 function writeFields(exports, fields) {
   let room = 0;
   for (const field of fields) room += 4 + (typeof field === "string" ? field.length * 3 : field.byteLength);
-  const memory = new Uint8Array(exports.mem.buffer, exports.worker_buffer(room), room);
+  // Go's buffer first: growing Go's memory for it detaches the old buffer.
+  const ptr = exports.worker_buffer(room);
+  const memory = new Uint8Array(exports.mem.buffer, ptr, room);
   let at = 0;
   for (const field of fields) {
     if (typeof field === "string") {
