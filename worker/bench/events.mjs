@@ -9,6 +9,7 @@
 //
 // Every run measures both sides of each pair, so that each ratio pairs
 // figures taken side by side; the report gives medians of the runs.
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startWorkerd } from '../test/workerd.js';
@@ -22,17 +23,36 @@ const BATCH = 100; // Cloudflare's largest batch
 const KB = 256;
 
 
-/** Milliseconds for MESSAGES messages through the queue handler of side. */
+/**
+ * The CPU time workerd (process pid) has had, in ns: the sum over its
+ * threads of Linux's schedstat, which a busy machine does not inflate as it
+ * does wall time; null where there is none.
+ */
+function cpuNs(pid) {
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns;
+  } catch {
+    return null;
+  }
+}
+
+/** Milliseconds for MESSAGES messages through the queue handler of side, and workerd's CPU time for them (ns). */
 async function queue(base, side) {
+  const cpu = cpuNs(workerd.child.pid);
   const start = performance.now();
   const response = await fetch(`${base}/queue/${side}?n=${MESSAGES}&batch=${BATCH}`, { method: 'POST' });
   const result = await response.json();
   const ms = performance.now() - start;
+  const cpuTime = cpu === null ? null : cpuNs(workerd.child.pid) - cpu;
   const want = (MESSAGES * (MESSAGES - 1)) / 2;
-  if (result.sum !== want || result.acked !== MESSAGES || result.retried !== 0) {
+  if ((side === 'js' && result.sum !== want) || result.acked !== MESSAGES || result.retried !== 0) {
     throw new Error(`${side}: ${JSON.stringify(result)}, want sum ${want} and ${MESSAGES} acked`);
   }
-  return ms;
+  return { ms, cpu: cpuTime };
 }
 
 /** Time to the first body byte and to the last, ms, of GET /body. */
@@ -59,7 +79,9 @@ try {
   await queue(base, 'go'); // warm both up
   await queue(base, 'js');
   for (let run = 1; run <= runs; run++) {
-    const r = { go: await queue(base, 'go'), js: await queue(base, 'js') };
+    const go = await queue(base, 'go');
+    const js = await queue(base, 'js');
+    const r = { go: go.ms, js: js.ms, goCpu: go.cpu, jsCpu: js.cpu };
     const buffered = [];
     const streamed = [];
     for (let i = 0; i < (quick ? 3 : 21); i++) {
@@ -83,6 +105,8 @@ const goRate = med((r) => MESSAGES / (r.go / 1000));
 const jsRate = med((r) => MESSAGES / (r.js / 1000));
 const ratio = med((r) => r.js / r.go); // Go's throughput over JavaScript's
 const overheadUs = med((r) => ((r.go - r.js) * 1000) / MESSAGES);
+const cpuKnown = results.every((r) => r.goCpu !== null);
+const cpuUs = (side) => med((r) => r[side] / 1000 / MESSAGES);
 
 const section = `
 ## Events: Queue batches and streamed responses
@@ -90,12 +114,13 @@ const section = `
 \`node worker/bench/events.mjs\` (\`make bench-events\`, part of \`make bench\`), ${runs} runs, medians; each ratio is taken
 within a run. One workerd serves worker/bench/events-entry.mjs: its fetch handler hands ${MESSAGES.toLocaleString('en-US')} Queue
 messages (JSON bodies, ${BATCH} a batch, as Cloudflare's largest batch) to a queue handler, either **Go** (the glue's
-\`goQueue\`: each batch crosses into Go's memory, a \`Pipeline.Queue\` listener decodes each body with \`Message.Decode\`
-and adds up its number, and each message is acknowledged) or **plain JS** (a queue handler doing the same sum and
-acknowledgement). Both get the same batch objects, built in the timed loop; as on Cloudflare, a JavaScript handler
+\`goQueue\`: each batch crosses into Go's memory, a \`Pipeline.Queue\` listener decodes each body with \`Message.Decode\`,
+checks it and adds up its number, and each message is acknowledged) or **plain JS** (a queue handler doing the same
+check, sum and acknowledgement). Both get the same batch objects, built in the timed loop; as on Cloudflare, a JavaScript handler
 finds each body already decoded (it reads \`body.n\`), while Go's side pays for turning it into JSON, crossing into
 Go and decoding it with encoding/json, on a goroutine of its own: most of its cost per message. The client times the
-whole request. Then GET of a ${KB} KB body that a Go handler writes in 16 KB
+whole request; workerd's CPU time for it (the schedstat of its threads) is given too, as other work on a busy machine
+inflates wall time but not CPU time. Then GET of a ${KB} KB body that a Go handler writes in 16 KB
 pieces, **buffered** or **streamed** (a \`Flush\` after each piece), timed to its first and last body byte by Node's
 fetch. ${os.cpus().length} cores, Node ${process.version}.
 
@@ -103,7 +128,8 @@ fetch. ${os.cpus().length} cores, Node ${process.version}.
 |---|---|---|---|---|
 | queue throughput, ${MESSAGES.toLocaleString('en-US')} messages | ${rate(goRate)} | ${rate(jsRate)} | ${x(ratio)} of plain JS | ≥ 1/3 of plain JS: ${ratio >= 1 / 3 ? 'met' : '**missed**'} |
 | Go's cost per message over plain JS | ${overheadUs.toFixed(1)} µs | | | reported |
-
+${cpuKnown ? `| workerd's CPU time per message | ${cpuUs('goCpu').toFixed(2)} µs | ${cpuUs('jsCpu').toFixed(2)} µs | ${x(med((r) => r.goCpu / r.jsCpu))} plain JS's | reported |
+` : ''}
 | ${KB} KB response | buffered | streamed | streamed / buffered |
 |---|---|---|---|
 | time to first byte | ${ms(med((r) => r.buffered.first))} | ${ms(med((r) => r.streamed.first))} | ${x(med((r) => r.streamed.first / r.buffered.first))} |

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,13 +34,22 @@ func main() {
 		}
 	})
 	mux.HandleFunc("GET /sum", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(strconv.FormatInt(sum.Swap(0), 10)))
+		w.Write([]byte(strconv.FormatInt(sum.Swap(0), 10))) // this runtime's
 	})
 	p := worker.New(mux, nil)
+	// The listener checks what it decoded, and fails (the message is
+	// retried, which the benchmark counts) if it is wrong: the sum alone
+	// would not tell, as it is per Go runtime and the pool may drop one.
 	p.Queue.AddListenerWithErr(func(ctx context.Context, m worker.Message) error {
-		var body struct{ N int64 }
+		var body struct {
+			N, Twice int64
+			Item     string
+		}
 		if err := m.Decode(&body); err != nil {
 			return err
+		}
+		if body.Twice != 2*body.N || body.Item != "tea" {
+			return fmt.Errorf("message %s decoded as %+v", m.ID, body)
 		}
 		sum.Add(body.N)
 		return nil
