@@ -1,18 +1,34 @@
-// The demo page, as a classic script: everything comes from the global
-// EdgeSignals that ../src/edgesignals.js defines (both scripts are deferred,
-// so that one runs first).
+// The demo page, as a classic script in the page's head, after
+// ../src/edgesignals.js, which defines the global EdgeSignals it uses. It
+// starts the Go module at once, so that the module downloads, compiles and
+// starts while the browser parses and lays out the page; the page's controls
+// are wired once the document is parsed.
 (() => {
   'use strict';
+
+  // The module this script's tag names (the example Worker names it by its
+  // content hash, and the page's <link rel="preload"> has it on its way).
+  const started = performance.now();
+  const loading = EdgeSignals.load(document.currentScript.dataset.wasm);
+  loading.catch(() => {}); // main reports a failure, once the page can show it
+  const parsed = new Promise((resolve) => {
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', resolve, { once: true });
+    else resolve();
+  });
 
   const STOCK = { tea: 8, coffee: 10, matcha: 3 };
 
   const $ = (id) => document.getElementById(id);
-  const form = $('order-form');
-  const submit = $('submit');
-  const result = $('result');
-  const chips = $('listeners');
-  const toggle = $('stock-toggle');
-  const status = $('status');
+  let form, submit, result, chips, toggle, status; // the page's controls, once it is parsed
+
+  function findControls() {
+    form = $('order-form');
+    submit = $('submit');
+    result = $('result');
+    chips = $('listeners');
+    toggle = $('stock-toggle');
+    status = $('status');
+  }
 
   // A JavaScript listener's error reaches tryEmit as thrown; Go's errors
   // (GoError) carry the key of the listener that failed, so this one does too.
@@ -107,9 +123,9 @@
   }
 
   async function main() {
-    const started = performance.now();
-    // The module the page names (the example Worker names it by its content hash).
-    const es = await EdgeSignals.load(document.body.dataset.wasm);
+    await parsed;
+    findControls();
+    const es = await loading;
 
     // The log: an async signal, so writing a line never holds up an order.
     const log = es.createSignal({ async: true, name: 'log' });
@@ -189,7 +205,9 @@
     });
   }
 
-  main().catch((err) => {
+  main().catch(async (err) => {
+    await parsed;
+    findControls();
     status.textContent = `Could not start edgesignals: ${err.message}`;
     status.classList.add('failed');
     document.body.dataset.state = 'failed';

@@ -9,7 +9,8 @@
 // It is a thin door into the ES module build rather than a second copy of it:
 // load() imports index.js next to this file with a dynamic import(), which
 // classic scripts may use. So there is no bundler step and nothing to keep in
-// sync. The only global it adds is EdgeSignals; loading then adds the globals
+// sync, but for one thing: it starts the Go module's download and compile
+// itself, so that they overlap that import. The only global it adds is EdgeSignals; loading then adds the globals
 // of wasm_exec.js (Go, and fs, process and path where missing) and the host
 // hook of index.js. Pages with a Content-Security-Policy must allow
 // 'wasm-unsafe-eval' in script-src, as for any WebAssembly.
@@ -38,10 +39,30 @@
         module = undefined;
         throw error;
       });
+      // The Go module downloads and compiles meanwhile, rather than once
+      // index.js and its imports are in.
+      const early = source === undefined || typeof source === 'string' || source instanceof URL ? compile(source) : source;
+      early.catch?.(() => {}); // awaited below, unless the import failed
       const { load, Signal, GoSignal, GoError } = await module;
       // For instanceof checks and new Signal(): handy once the module is here.
       Object.assign(globalThis.EdgeSignals, { Signal, GoSignal, GoError });
-      return load(source); // a string is resolved against the page, as fetch() resolves it
+      return load(await early);
     },
   };
+
+  /**
+   * Fetches source (by default edgesignals.wasm next to this file; a string
+   * is resolved against the page, as fetch() resolves it) and, if it is
+   * served as application/wasm, compiles it while it downloads. Else it
+   * hands load() the response, or on a failed fetch the URL, to report or
+   * compile as load() does.
+   */
+  async function compile(source) {
+    const url = source === undefined ? new URL('./edgesignals.wasm', base) : new URL(source, document.baseURI);
+    const response = await fetch(url).catch(() => undefined);
+    if (!response) return url;
+    const type = response.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
+    if (!response.ok || type !== 'application/wasm' || typeof WebAssembly.compileStreaming !== 'function') return response;
+    return WebAssembly.compileStreaming(response);
+  }
 })();

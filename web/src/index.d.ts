@@ -97,8 +97,11 @@ export interface EdgeSignals {
  * Loads a Go module built with `GOOS=js GOARCH=wasm` whose main calls `jsbridge.Serve()`, and starts it; by
  * default edgesignals.wasm next to this file. A string is a URL or a path, resolved as `fetch()` resolves it in a
  * page (against the document's base URL) and against the current directory in Node (`load('./app.wasm')`); a
- * response served as `application/wasm` is compiled while it downloads. Rejects with a clear error if the module
- * was built by another Go release than this package's wasm_exec.js, or with another bridge protocol.
+ * response served as `application/wasm` is compiled while it downloads. In a page, a
+ * `<link rel="preload" href="app.wasm" as="fetch" type="application/wasm" crossorigin>` in the head starts the
+ * download with the page, and `load('app.wasm')` takes that response (without `crossorigin`, the browser fetches
+ * the module twice). Rejects with a clear error if the module was built by another Go release than this package's
+ * wasm_exec.js, or with another bridge protocol.
  */
 export declare function load(source?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<EdgeSignals>;
 

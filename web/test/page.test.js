@@ -128,9 +128,14 @@ async function withPage(fn, { expect404 = [] } = {}) {
 
 test('the demo page places and rejects orders, and shows listeners and the log', { timeout: 20000 }, async () => {
   await withPage(async (page) => {
+    const modules = [];
+    page.on('request', (r) => r.url().endsWith('.wasm') && modules.push(r.url()));
     await page.goto(`${origin}/demo/`);
     await page.waitForSelector('body[data-state]'); // "ready" or "failed"
     assert.match(await page.textContent('#status'), /^Ready/);
+    // The page's <link rel="preload"> fetched the module and load() took that
+    // response: one request, not a second download.
+    assert.deepEqual(modules, [`${origin}/src/edgesignals.wasm`]);
 
     const chips = () => page.$$eval('#listeners .chip', (els) => els.map((e) => e.dataset.key));
     const result = () => page.textContent('#result');

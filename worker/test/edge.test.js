@@ -75,9 +75,9 @@ test('the demo page and the npm package files are served', async () => {
   assert.equal((await call('/src/edgesignals.wasm')).status, 404, 'one copy of the module, under its hashed name');
 });
 
-/** The URL path of the module the demo page loads (its body's data-wasm, relative to /demo/). */
+/** The URL path of the module the demo page loads (its script's data-wasm, relative to /demo/). */
 function wasmPath(html) {
-  const named = html.match(/<body [^>]*data-wasm="([^"]+)"/);
+  const named = html.match(/data-wasm="([^"]+)"/);
   assert.ok(named, 'the demo page names its module');
   return new URL(named[1], 'http://x/demo/').pathname;
 }

@@ -169,9 +169,13 @@ test("the README's Go browser module in Chromium, from the page the Worker serve
     const problems = [];
     page.on('pageerror', (e) => problems.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    const modules = [];
+    page.on('request', (r) => r.url().endsWith('.wasm') && modules.push(r.url()));
     await page.goto(`${base}/`);
     await page.waitForFunction(() => document.getElementById('out').textContent !== 'loading…', null, { timeout: 30_000 });
     assert.equal(await page.textContent('#out'), 'hello, Ada');
+    // The page's preload fetched the module; load() took that response.
+    assert.deepEqual(modules, [`${base}/greeter.wasm`]);
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();
