@@ -133,10 +133,11 @@ var (
 	crashHead []byte
 )
 
-// serve serves one request and reports to js/worker.mjs: respond(ptr, head
-// length, body length, status, finished) with the response head and body
-// at ptr, then, unless finished was true, respond() with no arguments
-// once all its work is over, WaitUntil tasks included.
+// serve serves one request and reports to js/worker.mjs: respond(head
+// ptr, head length, body ptr, body length, status, finished) with the
+// response head and body where they are in Go's memory, then, unless
+// finished was true, respond() with no arguments once all its work is
+// over, WaitUntil tasks included.
 func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.CancelCauseFunc, err error) {
 	defer cancel(context.Canceled)
 	var out *response
@@ -157,20 +158,29 @@ func serve(p *Pipeline, respond js.Value, r *http.Request, cancel context.Cancel
 		}
 		done()
 	}
-	b := appendResponseHead(make([]byte, 0, 256+out.body.Len()), out.header)
-	head := len(b)
-	b = append(b, out.body.Bytes()...)
+	responseHead = appendResponseHead(responseHead[:0], out.header)
+	body := out.body.Bytes()
 	// Done listeners and WaitUntil tasks that need no JavaScript finish
 	// before Go returns to JavaScript anyway: let them run now, so that one
 	// call can hand over the response and say the work is over.
 	runtime.Gosched()
 	finished := p.idle()
-	respond.Invoke(uintptr(unsafe.Pointer(unsafe.SliceData(b))), head, len(b)-head, out.status, finished)
-	runtime.KeepAlive(b)
+	respond.Invoke(address(responseHead), len(responseHead), address(body), len(body), out.status, finished)
+	runtime.KeepAlive(body)
+	if cap(responseHead) > 64<<10 {
+		responseHead = nil // a rare large head is not kept for good
+	}
 	if !finished {
 		over(p, respond)
 	}
 }
+
+// responseHead holds the head of the response being sent: js/worker.mjs
+// has read it when respond returns, so one buffer serves every request.
+var responseHead []byte
+
+// address is where b is in Go's memory, for js/worker.mjs to read it.
+func address(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
 
 // over tells js/worker.mjs, with respond(), once all the work of the
 // request is over, WaitUntil tasks included.
@@ -180,7 +190,7 @@ func over(p *Pipeline, respond js.Value) {
 }
 
 // serveStream sends a streamed response: its head with respond(ptr, head
-// length, 0, status, false, true), which makes js/worker.mjs answer with a
+// length, 0, 0, status, false, true), which makes js/worker.mjs answer with a
 // ReadableStream; then a chunk, chunk(ptr, length, last, failure), each time
 // that stream pulls (binding.pull), until the handler's last; or, when the
 // client goes away (the stream's cancel: binding.cancel), it cancels the
@@ -191,7 +201,7 @@ func serveStream(respond js.Value, out *response) {
 	default:
 	}
 	b := appendResponseHead(nil, out.sentHeader())
-	respond.Invoke(uintptr(unsafe.Pointer(unsafe.SliceData(b))), len(b), 0, out.status, false, true)
+	respond.Invoke(address(b), len(b), 0, 0, out.status, false, true)
 	runtime.KeepAlive(b)
 	s := out.stream
 	for {
@@ -256,12 +266,15 @@ func newRequest(b []byte, body, length int, timeout time.Duration) (*http.Reques
 	if body >= 0 {
 		r.Body = io.NopCloser(bytes.NewReader(bytes.Clone(b[len(b)-body:])))
 	}
-	ctx, cancel := context.WithCancelCause(context.WithValue(context.Background(), envKey{}, true))
+	ctx, cancel := context.WithCancelCause(requestContext)
 	if timeout > 0 {
 		ctx = &deadlineCtx{Context: ctx, deadline: time.Now().Add(timeout)}
 	}
 	return r.WithContext(ctx), cancel, nil
 }
+
+// requestContext is what every request's context derives from.
+var requestContext = context.WithValue(context.Background(), envKey{}, true)
 
 // expire cancels the context of the request being served; a Go program
 // serves one request at a time.
