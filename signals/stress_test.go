@@ -37,17 +37,25 @@ func TestSyncStress(t *testing.T) {
 		wg.Go(func() {
 			for i := 0; time.Now().Before(deadline); i++ {
 				key := fmt.Sprintf("w%d-%d", w, i)
+				// Payloads are unique, so that only this worker's emits can
+				// set called: any other worker's emit reaches the listener too.
+				payload := i*workers + w
 				before := resets.Load()
 				var called atomic.Bool
-				if s.AddListener(func(context.Context, int) { called.Store(true) }, key) < 0 {
+				listener := func(_ context.Context, p int) {
+					if p == payload {
+						called.Store(true)
+					}
+				}
+				if s.AddListener(listener, key) < 0 {
 					t.Errorf("fresh key %s reported as duplicate", key)
 					return
 				}
 				count := new(atomic.Int32)
 				onceCalls.Store(key, count)
 				s.AddOnceWithKey(func(context.Context, int) { count.Add(1) }, "once-"+key)
-				_ = s.TryEmit(context.Background(), i)
-				s.Emit(context.Background(), i)
+				_ = s.TryEmit(context.Background(), payload)
+				s.Emit(context.Background(), payload)
 				if after := resets.Load(); after == before && before%2 == 0 {
 					checked.Add(1)
 					if !called.Load() {
