@@ -65,11 +65,9 @@ async function servesNormally(base, what) {
 const count = (statuses) => statuses.reduce((c, s) => ({ ...c, [s]: (c[s] ?? 0) + 1 }), {});
 
 const ORDER = JSON.stringify({ item: 'tea', quantity: 1, email: 'ada@example.com' });
-// Requests of every kind: [path, init, expected status]. Not a crashed Go
-// runtime: the budget counts the runtimes the pool holds, and one that
-// crashed holds its memory until V8 collects it, which a burst of crashes
-// outruns (250 crashes among the 2,000 took workerd 66 MB over its idle
-// figure once). Crashes in a queued burst are below, with one runtime.
+// Requests of every kind: [path, init, expected status], a crashed Go
+// runtime among them: the budget counts a runtime the pool let go until
+// V8 has collected its memory.
 const MIXED = [
   ['/health', {}, 200],
   ['/api/orders', { method: 'POST', body: ORDER }, 201],
@@ -78,6 +76,7 @@ const MIXED = [
   ['/debug/panic', {}, 500],
   ['/debug/slow', {}, 504],
   ['/debug/fail-later', {}, 200],
+  ['/debug/crash', {}, 500],
 ];
 
 describe('the default budget', () => {
