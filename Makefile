@@ -48,7 +48,9 @@ wasm_go = @echo '(minimal env) $(1)' && $(WASM_ENV) $(1)
 test: test-native test-js test-browser test-wasip1 bench-smoke test-web test-edge
 
 test-native:
-	$(call header,tier 1/6: native (go vet, go test -race))
+	$(call header,tier 1/6: native (gofmt, go vet, go test -race))
+	@# Every Go file as gofmt writes it.
+	@test -z "$$(git ls-files '*.go' | xargs gofmt -l)" || { git ls-files '*.go' | xargs gofmt -l; echo 'gofmt would change the files above'; exit 1; }
 	go vet ./...
 	cd bench && go vet ./...
 	go test -race ./... $(TESTFLAGS)

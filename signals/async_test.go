@@ -2,9 +2,9 @@ package signals_test
 
 import (
 	"context"
-	"runtime"
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
