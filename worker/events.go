@@ -141,7 +141,7 @@ func readBatch(queue string, b []byte) ([]Message, error) {
 		var f [5][]byte
 		for i := range f {
 			var ok bool
-			if f[i], b, ok = cutField(b); !ok {
+			if f[i], b, ok = readField(b); !ok {
 				return nil, errors.New("worker: malformed queue batch")
 			}
 		}
@@ -152,18 +152,6 @@ func readBatch(queue string, b []byte) ([]Message, error) {
 		batch = append(batch, m)
 	}
 	return batch, nil
-}
-
-// cutField cuts the length-prefixed field at the start of b.
-func cutField(b []byte) (field, rest []byte, ok bool) {
-	if len(b) < 4 {
-		return nil, nil, false
-	}
-	n := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24
-	if n > uint64(len(b)-4) {
-		return nil, nil, false
-	}
-	return b[4 : 4+n], b[4+n:], true
 }
 
 // newMessage builds a Message from its framed fields; the body is copied.
