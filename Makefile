@@ -79,7 +79,7 @@ test-wasip1: $(BIN)/wazero
 
 test-web: web web/test/testmodule.wasm web/test/othergo.wasm web/node_modules/.package-lock.json | /usr/bin/chromium
 	$(call header,tier 5/6: the npm package in Node and headless Chromium (node --test))
-	cd web && node --test test/
+	cd web && node --test test/*.test.js
 	@# The program that the blocks of part 2 of docs/guide.md make up, built and run.
 	node --test docs/guide.test.mjs
 

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
+import { chromiumOptions } from './chromium.js';
 import { serveWeb } from '../demo/serve.js';
 
 const SCREENSHOT = fileURLToPath(new URL('../../.tmp/artifacts/demo.png', import.meta.url));
@@ -76,11 +77,7 @@ before(async () => {
       '/test/octet.wasm': { type: 'application/octet-stream', body: readFileSync(new URL('./testmodule.wasm', import.meta.url)) },
     },
   }));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await chromium.launch(chromiumOptions);
 });
 
 after(async () => {

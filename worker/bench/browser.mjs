@@ -20,6 +20,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumOptions } from '../../web/test/chromium.js';
 import { buildMinimal } from '../../web/bench/startup.js';
 import { startWorkerd } from '../test/workerd.js';
 import { benchOptions, median, publish } from './report.mjs';
@@ -28,9 +29,6 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const ROOT = here('../../');
 const STATIC = here('build/browser-static/');
 const BUILD = here('build/browser/');
-const CHROMIUM = '/usr/bin/chromium'; // Debian's launcher; its binary is /usr/lib/chromium/chromium
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const { quick, runs, out } = benchOptions(7);
 
@@ -123,8 +121,7 @@ function recordReady() {
 async function visits(url) {
   const profile = mkdtempSync(join(os.tmpdir(), 'edgesignals-browser-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
+    ...chromiumOptions,
     headless: true,
   });
   try {

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumOptions } from '../../web/test/chromium.js';
 import { startWorkerd } from './workerd.js';
 
 const CONFIG = fileURLToPath(new URL('../example/build/config.capnp', import.meta.url));
@@ -18,11 +19,7 @@ let browser;
 
 before(async () => {
   workerd = await startWorkerd(CONFIG, ['http'], { path: '/health' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await chromium.launch(chromiumOptions);
 });
 
 after(async () => {

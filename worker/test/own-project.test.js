@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumOptions } from '../../web/test/chromium.js';
 import { freePort } from './workerd.js';
 
 const REPO = realpathSync(fileURLToPath(new URL('../../', import.meta.url)));
@@ -159,11 +160,7 @@ test("the README's Go browser module in Node: the round trip of greet.mjs", () =
 });
 
 test("the README's Go browser module in Chromium, from the page the Worker serves", async () => {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await chromium.launch(chromiumOptions);
   try {
     const page = await browser.newPage();
     const problems = [];

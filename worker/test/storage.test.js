@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumOptions } from '../../web/test/chromium.js';
 import { startWrangler } from './wrangler.js';
 
 const EXAMPLE = fileURLToPath(new URL('../example/build/', import.meta.url)); // written by make worker
@@ -177,11 +178,7 @@ test('GET /api/events streams accepted orders as they come, and resumes after La
 });
 
 test("headless Chromium's EventSource gets every order in order, across a reconnection with Last-Event-ID", async () => {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await chromium.launch(chromiumOptions);
   try {
     const page = await browser.newPage();
     await page.goto(wrangler.url + '/health');
