@@ -3,12 +3,14 @@ package worker
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
-	"strconv"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -94,31 +96,60 @@ func (p *Pipeline) HandleScheduled(ctx context.Context, ev ScheduledEvent) error
 	return nil
 }
 
-// HandleQueue runs the Queue listeners for every message of batch, each
-// message on its own goroutine (idle ones are reused, with the stacks
-// they grew), and returns once all are done: the error
-// of message i is errs[i], nil if its listeners all succeeded. The
-// Worker's queue handler calls it, then acknowledges each message that
-// succeeded and retries each one that failed (after the Delay of a
-// [RetryError]), never the whole batch. WaitUntil tasks that the listeners
-// start run on after it returns.
+// HandleQueue runs the Queue listeners for every message of batch and
+// returns once all are done: the error of message i is errs[i], nil if its
+// listeners all succeeded. The messages run in order on the calling
+// goroutine for as long as their listeners do not wait; when one waits (on
+// JavaScript: D1, a fetch), the next message starts on another goroutine,
+// so that the messages of a batch wait together, and listeners must be safe
+// to call at once. The Worker's queue handler calls it, then acknowledges
+// each message that succeeded and retries each one that failed (after the
+// Delay of a [RetryError]), never the whole batch. WaitUntil tasks that the
+// listeners start run on after it returns.
 func (p *Pipeline) HandleQueue(ctx context.Context, batch []Message) (errs []error) {
 	p.pending.add()
 	defer p.pending.done()
-	ctx = context.WithValue(ctx, pipelineKey{}, p)
-	errs = make([]error, len(batch))
-	var wg sync.WaitGroup
-	wg.Add(len(batch))
-	for i := range batch {
-		p.goStep(func() {
-			defer wg.Done()
-			if errs[i] = p.Queue.TryEmit(ctx, batch[i]); errs[i] != nil {
-				log.Printf("worker: queue %s: message %s (attempt %d): %v", batch[i].Queue, batch[i].ID, batch[i].Attempts, errs[i])
-			}
-		})
+	r := &queueRun{p: p, ctx: context.WithValue(ctx, pipelineKey{}, p), batch: batch, errs: make([]error, len(batch))}
+	r.wg.Add(1)
+	r.work()
+	r.wg.Wait()
+	return r.errs
+}
+
+// queueRun is one batch being run by HandleQueue.
+type queueRun struct {
+	p     *Pipeline
+	ctx   context.Context
+	batch []Message
+	errs  []error
+	next  atomic.Int64 // the index of the next message to start
+	spare atomic.Bool  // a goroutine is ready to run work and has not started
+	wg    sync.WaitGroup
+}
+
+// work runs the batch's messages that no other goroutine has started,
+// until none is left. Before it starts a message that is not the last, it
+// makes sure a spare goroutine is ready to run work too: Go runs that one
+// when this one waits, and it takes the next message. Without waiting
+// listeners the spare runs once the messages are done and finds none left,
+// which costs a batch one goroutine switch instead of one a message.
+func (r *queueRun) work() {
+	defer r.wg.Done()
+	r.spare.Store(false) // a spare running is no longer a spare
+	for {
+		i := int(r.next.Add(1) - 1)
+		if i >= len(r.batch) {
+			return
+		}
+		if i+1 < len(r.batch) && r.spare.CompareAndSwap(false, true) {
+			r.wg.Add(1)
+			r.p.goStep(r.work)
+		}
+		m := r.batch[i]
+		if r.errs[i] = r.p.Queue.TryEmit(r.ctx, m); r.errs[i] != nil {
+			log.Printf("worker: queue %s: message %s (attempt %d): %v", m.Queue, m.ID, m.Attempts, r.errs[i])
+		}
 	}
-	wg.Wait()
-	return errs
 }
 
 // retryDelay is how long a message whose listeners returned err waits
@@ -131,49 +162,56 @@ func retryDelay(err error) int {
 	return int((retry.Delay + time.Second - 1) / time.Second)
 }
 
-// readBatch reads the messages of a batch from queue as the glue frames
-// them in Go's memory: per message five fields (a 4-byte little-endian
-// length, then that many bytes): the ID, the timestamp in milliseconds, the
-// attempts, the body's kind ("text", "bytes" or "json") and the body.
-func readBatch(queue string, b []byte) ([]Message, error) {
-	var batch []Message
+// The kinds of body, as js/worker.mjs writes them.
+const (
+	bodyText  = 't'
+	bodyBytes = 'b'
+	bodyJSON  = 'j'
+)
+
+// messageHead is the fixed part of a framed message: its timestamp in
+// milliseconds (a float64), its attempts (a uint32) and its body's kind
+// (one byte), little-endian as WebAssembly is.
+const messageHead = 8 + 4 + 1
+
+// readBatch reads the count messages of a batch from queue as the glue
+// frames them in Go's memory: per message its head (see messageHead), then
+// two fields (a 4-byte little-endian length, then that many bytes): the ID
+// and the body. The batch is copied once, and the JSON and bytes bodies are
+// parts of that copy.
+func readBatch(queue string, b []byte, count int) ([]Message, error) {
+	b = bytes.Clone(b)
+	batch := make([]Message, 0, min(count, len(b)/(messageHead+8)))
 	for len(b) > 0 {
-		var f [5][]byte
-		for i := range f {
-			var ok bool
-			if f[i], b, ok = readField(b); !ok {
-				return nil, errors.New("worker: malformed queue batch")
-			}
+		if len(b) < messageHead {
+			return nil, errors.New("worker: malformed queue batch")
 		}
-		m, err := newMessage(queue, f[0], f[1], f[2], f[3], f[4])
-		if err != nil {
-			return nil, err
+		ms := math.Float64frombits(binary.LittleEndian.Uint64(b))
+		attempts := binary.LittleEndian.Uint32(b[8:])
+		kind := b[12]
+		id, rest, ok := readField(b[messageHead:])
+		var body []byte
+		if ok {
+			body, b, ok = readField(rest)
+		}
+		if !ok {
+			return nil, errors.New("worker: malformed queue batch")
+		}
+		if math.IsNaN(ms) || math.IsInf(ms, 0) {
+			return nil, fmt.Errorf("worker: message %s: bad timestamp %v", id, ms)
+		}
+		m := Message{Queue: queue, ID: string(id), Timestamp: time.UnixMilli(int64(ms)), Attempts: int(attempts)}
+		switch kind {
+		case bodyText:
+			m.Body = string(body)
+		case bodyBytes:
+			m.Body = body[:len(body):len(body)] // an append must not run into the next message
+		case bodyJSON:
+			m.Body = json.RawMessage(body[:len(body):len(body)])
+		default:
+			return nil, fmt.Errorf("worker: message %s: unknown body kind %q", id, kind)
 		}
 		batch = append(batch, m)
 	}
 	return batch, nil
-}
-
-// newMessage builds a Message from its framed fields; the body is copied.
-func newMessage(queue string, id, timestamp, attempts, kind, body []byte) (Message, error) {
-	ms, err := strconv.ParseFloat(string(timestamp), 64)
-	if err != nil {
-		return Message{}, fmt.Errorf("worker: message %s: bad timestamp %q", id, timestamp)
-	}
-	n, err := strconv.Atoi(string(attempts))
-	if err != nil {
-		return Message{}, fmt.Errorf("worker: message %s: bad attempts %q", id, attempts)
-	}
-	m := Message{Queue: queue, ID: string(id), Timestamp: time.UnixMilli(int64(ms)), Attempts: n}
-	switch string(kind) {
-	case "text":
-		m.Body = string(body)
-	case "bytes":
-		m.Body = bytes.Clone(body)
-	case "json":
-		m.Body = json.RawMessage(bytes.Clone(body))
-	default:
-		return Message{}, fmt.Errorf("worker: message %s: unknown body kind %q", id, kind)
-	}
-	return m, nil
 }

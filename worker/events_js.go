@@ -31,8 +31,8 @@ func serveEvents(p *Pipeline, binding js.Value) {
 		return nil
 	}))
 	binding.Set("queue", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		batch, err := readBatch(args[1].String(), buf[:args[0].Int()])
-		go func() {
+		batch, err := readBatch(args[1].String(), buf[:args[0].Int()], args[2].Int())
+		p.goStep(func() {
 			if err != nil {
 				settled(p, settle, err.Error())
 				return
@@ -48,7 +48,7 @@ func serveEvents(p *Pipeline, binding js.Value) {
 			}
 			settled(p, settle, nil, uintptr(unsafe.Pointer(unsafe.SliceData(outcome))), len(outcome))
 			runtime.KeepAlive(outcome)
-		}()
+		})
 		return nil
 	}))
 }

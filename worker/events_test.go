@@ -1,10 +1,13 @@
 package worker
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -156,29 +159,40 @@ func TestRetryDelayRoundsUpToSeconds(t *testing.T) {
 	}
 }
 
+// message is a message as js/worker.mjs frames it.
+type message struct {
+	ms       float64
+	attempts uint32
+	kind     byte
+	id, body string
+}
+
 // frame builds a batch as js/worker.mjs writes it.
-func frame(fields ...string) []byte {
+func frame(messages ...message) []byte {
 	var b []byte
-	for _, f := range fields {
-		n := len(f)
-		b = append(b, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
-		b = append(b, f...)
+	for _, m := range messages {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(m.ms))
+		b = binary.LittleEndian.AppendUint32(b, m.attempts)
+		b = append(b, m.kind)
+		b = appendField(b, m.id)
+		b = appendField(b, m.body)
 	}
 	return b
 }
 
 func TestReadBatchDecodesEachBodyKind(t *testing.T) {
 	b := frame(
-		"m1", "1700000000123", "1", "text", "hello",
-		"m2", "1700000000456.5", "3", "bytes", "\x00\xff",
-		"m3", "1700000000789", "2", "json", `{"item":"tea","quantity":2}`,
-		"m4", "1", "1", "text", "",
+		message{1700000000123, 1, 't', "m1", "hello"},
+		message{1700000000456.5, 3, 'b', "m2", "\x00\xff"},
+		message{1700000000789, 2, 'j', "m3", `{"item":"tea","quantity":2}`},
+		message{1, 1, 't', "m4", ""},
 	)
-	batch, err := readBatch("orders", b)
+	batch, err := readBatch("orders", b, 4)
 	require.NoError(t, err)
 	require.Len(t, batch, 4)
 	assert.Equal(t, Message{Queue: "orders", ID: "m1", Timestamp: time.UnixMilli(1700000000123), Attempts: 1, Body: "hello"}, batch[0])
 	assert.Equal(t, []byte{0, 0xff}, batch[1].Body)
+	assert.Equal(t, time.UnixMilli(1700000000456), batch[1].Timestamp)
 	assert.Equal(t, 3, batch[1].Attempts)
 	assert.Equal(t, json.RawMessage(`{"item":"tea","quantity":2}`), batch[2].Body)
 	assert.Equal(t, "", batch[3].Body)
@@ -199,20 +213,30 @@ func TestReadBatchDecodesEachBodyKind(t *testing.T) {
 }
 
 func TestReadBatchRefusesMalformedFrames(t *testing.T) {
-	good := frame("m1", "1", "1", "text", "hello")
+	good := frame(message{1, 1, 't', "m1", "hello"})
 	for name, b := range map[string][]byte{
-		"a field cut short":   good[:len(good)-1],
-		"a message cut short": frame("m1", "1", "1", "text"),
-		"a length past the end": append(frame("m1", "1", "1", "text"),
-			0xff, 0xff, 0xff, 0xff, 'x'),
-		"a bad timestamp": frame("m1", "soon", "1", "text", ""),
-		"bad attempts":    frame("m1", "1", "1.5", "text", ""),
-		"an unknown kind": frame("m1", "1", "1", "v8", ""),
+		"a field cut short":     good[:len(good)-1],
+		"a head cut short":      good[:messageHead-1],
+		"a message cut short":   good[:messageHead+4+2],
+		"a length past the end": append(good[:messageHead+4+2:messageHead+4+2], 0xff, 0xff, 0xff, 0xff, 'x'),
+		"a bad timestamp":       frame(message{math.NaN(), 1, 't', "m1", ""}),
+		"an endless timestamp":  frame(message{math.Inf(1), 1, 't', "m1", ""}),
+		"an unknown kind":       frame(message{1, 1, 'v', "m1", ""}),
 	} {
-		_, err := readBatch("q", b)
+		_, err := readBatch("q", b, 1)
 		assert.Error(t, err, name)
 	}
-	batch, err := readBatch("q", nil)
+	batch, err := readBatch("q", nil, 0)
 	assert.NoError(t, err)
 	assert.Empty(t, batch)
+}
+
+func TestReadBatchBodiesDoNotShareRoom(t *testing.T) {
+	batch, err := readBatch("q", frame(message{1, 1, 'j', "m1", "[1]"}, message{1, 1, 'b', "m2", "ab"}), 2)
+	require.NoError(t, err)
+	// Bodies are parts of one copy of the batch: an append to one must not
+	// write over the next (25 bytes reach the body of m2).
+	_ = append(batch[0].Body.(json.RawMessage), bytes.Repeat([]byte("x"), 25)...)
+	assert.Equal(t, "m2", batch[1].ID)
+	assert.Equal(t, []byte("ab"), batch[1].Body)
 }

@@ -205,10 +205,8 @@ class Runtime {
   // whole batch. Returns `result`, which settles once every message is
   // settled, and `done`, as serve does.
   queue(batch, env, ctx) {
-    // Each message crosses in Go's memory as five fields (see readBatch in
-    // worker/events.go): id, timestamp, attempts, body kind, body.
     const sent = [];
-    const fields = [];
+    const bodies = [];
     for (const message of batch.messages) {
       const body = messageBody(message.body);
       if (body === undefined) {
@@ -217,7 +215,7 @@ class Runtime {
         continue;
       }
       sent.push(message);
-      fields.push(message.id, String(message.timestamp.getTime()), String(message.attempts), body.kind, body.data);
+      bodies.push(body);
     }
     return this.#event(env, ctx, (failure, ptr, length) => {
       if (failure !== null) throw new Error(failure);
@@ -226,7 +224,7 @@ class Runtime {
         if (outcome[i] < 0) sent[i].ack();
         else sent[i].retry(outcome[i] > 0 ? { delaySeconds: outcome[i] } : undefined);
       }
-    }, () => this.context.binding.queue(writeFields(this.exports, fields), batch.queue));
+    }, () => this.context.binding.queue(writeBatch(this.exports, sent, bodies), batch.queue, sent.length));
   }
 
   // Hands an event to Go with start(), and reads what Go settles it with
@@ -380,40 +378,50 @@ function errorResponse(status, head) {
 }
 
 // A queue message's body as it crosses to Go: text, bytes, or anything
-// else as JSON; undefined for a body JSON cannot hold.
+// else as JSON, with its kind (see readBatch in worker/events.go);
+// undefined for a body JSON cannot hold.
+const KIND = { text: 0x74, bytes: 0x62, json: 0x6a }; // "t", "b", "j"
 function messageBody(body) {
-  if (typeof body === "string") return { kind: "text", data: body };
-  if (body instanceof ArrayBuffer) return { kind: "bytes", data: new Uint8Array(body) };
-  if (ArrayBuffer.isView(body)) return { kind: "bytes", data: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+  if (typeof body === "string") return { kind: KIND.text, data: body };
+  if (body instanceof ArrayBuffer) return { kind: KIND.bytes, data: new Uint8Array(body) };
+  if (ArrayBuffer.isView(body)) return { kind: KIND.bytes, data: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
   try {
     const data = JSON.stringify(body);
-    return data === undefined ? undefined : { kind: "json", data };
+    return data === undefined ? undefined : { kind: KIND.json, data };
   } catch {
     return undefined; // a BigInt, a cycle
   }
 }
 
-// Writes fields (strings as UTF-8, or bytes) into Go's buffer, each as a
-// 4-byte little-endian length and its bytes; returns the bytes written.
-function writeFields(exports, fields) {
+// Writes the messages of a batch and their bodies into Go's buffer as
+// readBatch (worker/events.go) reads them: per message its timestamp in
+// milliseconds (float64), its attempts (uint32), its body's kind (a byte),
+// then its ID and its body as fields. Returns the bytes written.
+function writeBatch(exports, messages, bodies) {
   let room = 0;
-  for (const field of fields) room += 4 + (typeof field === "string" ? field.length * 3 : field.byteLength);
+  for (let i = 0; i < messages.length; i++) {
+    const { data } = bodies[i];
+    room += 13 + 8 + messages[i].id.length * 3 + (typeof data === "string" ? data.length * 3 : data.byteLength);
+  }
   // Go's buffer first: growing Go's memory for it detaches the old buffer.
   const ptr = exports.worker_buffer(room);
   const memory = new Uint8Array(exports.mem.buffer, ptr, room);
+  const view = new DataView(exports.mem.buffer, ptr, room);
   let at = 0;
-  for (const field of fields) {
-    if (typeof field === "string") {
-      at = writeField(memory, at, field);
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    const { kind, data } = bodies[i];
+    view.setFloat64(at, message.timestamp.getTime(), true);
+    view.setUint32(at + 8, message.attempts, true);
+    memory[at + 12] = kind;
+    at = writeField(memory, at + 13, message.id);
+    if (typeof data === "string") {
+      at = writeField(memory, at, data);
       continue;
     }
-    memory.set(field, at + 4);
-    const written = field.byteLength;
-    memory[at] = written;
-    memory[at + 1] = written >>> 8;
-    memory[at + 2] = written >>> 16;
-    memory[at + 3] = written >>> 24;
-    at += 4 + written;
+    memory.set(data, at + 4);
+    view.setUint32(at, data.byteLength, true);
+    at += 4 + data.byteLength;
   }
   return at;
 }
