@@ -91,7 +91,8 @@ try {
 \`node worker/bench/buffered.mjs\` (\`make bench-buffered\`; not part of \`make bench\`, as it builds an old commit), ${runs} runs, medians;
 each ratio is taken within a run. bufferedworker/ built with edgeworker against ${beforeCommit} (before streamed responses) and ${nowCommit},
 each in a workerd of its own; the client alternates ${REQUESTS} sequential requests a run between the two, timed to the last body byte,
-and each workerd's CPU time for them (schedstat) is given too. ${os.cpus().length} cores, Node ${process.version}.
+and each workerd's CPU time for them (schedstat) is given too. ${os.cpus().length} cores, Node ${process.version}, load average
+${os.loadavg()[0].toFixed(1)} at the end.
 
 | buffered response | before (${beforeCommit}) | now (${nowCommit}) | now / before | CPU before | CPU now | now / before |
 |---|---|---|---|---|---|---|

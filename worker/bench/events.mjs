@@ -140,7 +140,7 @@ the same for both sides, is in neither figure, and the ratio is Go's worst case.
 whole request; workerd's CPU time for it (the schedstat of its threads) is given too, as other work on a busy machine
 inflates wall time but not CPU time. Then GET of a ${KB} KB body that a Go handler writes in 16 KB
 pieces, **buffered** or **streamed** (a \`Flush\` after each piece), timed to its first and last body byte by Node's
-fetch. ${os.cpus().length} cores, Node ${process.version}.
+fetch. ${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} at the end.
 
 | figure | Go | plain JS | ratio | target |
 |---|---|---|---|---|
