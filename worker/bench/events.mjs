@@ -18,7 +18,7 @@ import { benchOptions, median, publish } from './report.mjs';
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
 const { quick, runs, out } = benchOptions(5);
-const MESSAGES = quick ? 1000 : 10_000;
+const MESSAGES = quick ? 1000 : 50_000; // enough that each side takes tens of ms, above a busy scheduler's noise
 const BATCH = 100; // Cloudflare's largest batch
 const KB = 256;
 
