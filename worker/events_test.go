@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -140,6 +141,25 @@ func TestHandleQueueRunsMessagesConcurrently(t *testing.T) {
 	for _, err := range errs {
 		assert.NoError(t, err)
 	}
+}
+
+func TestHandleQueueRunsMessagesInOrderWhileListenersDoNotWait(t *testing.T) {
+	// One P, as in a Worker: the spare goroutine runs only when a listener
+	// waits, and none does here.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	p := New(http.NotFoundHandler(), nil)
+	var order []string
+	p.Queue.AddListener(func(ctx context.Context, m Message) {
+		order = append(order, m.ID)
+	})
+	batch := make([]Message, 100)
+	want := make([]string, len(batch))
+	for i := range batch {
+		batch[i].ID = strconv.Itoa(i)
+		want[i] = batch[i].ID
+	}
+	p.HandleQueue(context.Background(), batch)
+	assert.Equal(t, want, order)
 }
 
 func TestRetryDelayRoundsUpToSeconds(t *testing.T) {
