@@ -271,10 +271,23 @@ class Runtime {
     return { result, done: new Promise((resolve) => (finish = resolve)) };
   }
 
-  // Whether the runtime can serve another request. wasm_exec.js keeps the
-  // wake-up timers that Go's scheduler asked for in _scheduledTimeouts.
-  get reusable() {
-    return !this.go.exited && this.request === undefined && this.go._scheduledTimeouts.size === 0;
+  // Whether the runtime can serve another request: its program runs, its
+  // request is over and no Go timer is pending (wasm_exec.js keeps the
+  // wake-ups Go's scheduler asked for in _scheduledTimeouts). Go keeps a
+  // wake-up whose timer fell due, or was stopped, while it handled another
+  // event (a hub's answer that came as a WaitUntil task's sleep ended):
+  // its setTimeout would find nothing to do. So Go is woken once here, as
+  // that setTimeout would wake it: it drops the wake-ups and asks again
+  // only for a timer still pending, and a runtime with one is not reused.
+  reusable() {
+    if (this.go.exited || this.request !== undefined) return false;
+    const wakeUps = this.go._scheduledTimeouts;
+    if (wakeUps.size === 0) return true;
+    for (const handle of wakeUps.values()) clearTimeout(handle);
+    this.go._resume();
+    if (!this.go.exited && this.request === undefined && wakeUps.size === 0) return true;
+    for (const handle of wakeUps.values()) clearTimeout(handle); // it is let go: nothing may wake it
+    return false;
   }
 }
 
@@ -624,7 +637,7 @@ class Pool {
   release(rt, ctx) {
     this.#serving(-1);
     this.runtimeBytes = Math.max(this.runtimeBytes, rt.memory);
-    if (!rt.reusable) {
+    if (!rt.reusable()) {
       this.#letGo(rt);
     } else if (this.queue.length > 0) {
       this.#serving(+1);

@@ -118,3 +118,25 @@ test('idle runtimes beyond what the last idleMs needed are released without traf
     await worker.stop();
   }
 });
+
+test('a Go timer that falls due while Go handles a JavaScript callback does not cost the runtime', async () => {
+  const worker = await startPool('timer-race', {});
+  try {
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await worker.get('/timer-race?ms=30'));
+    assert.deepEqual(answers.map((a) => a.status), Array(10).fill(200));
+    // Its WaitUntil task's sleep ended; Go's wake-up for it was left
+    // pending, and the pool dropped the runtime for it (before: ten
+    // runtimes for ten requests, a Go start each).
+    const stats = await until(worker, (s) => s.serving === 0);
+    assert.equal(new Set(answers.map((a) => a.runtime)).size, 1, `runtimes: ${answers.map((a) => a.runtime)}`);
+    assert.deepEqual([stats.runtimes, stats.idle], [1, 1], JSON.stringify(stats));
+    // A timer really pending at the end of a request still costs its
+    // runtime: its wake-up would run in the next request's context.
+    const left = await worker.get('/leave-timer?ms=2000');
+    assert.equal(left.runtime, answers[0].runtime);
+    assert.notEqual((await worker.get('/starts')).runtime, left.runtime);
+  } finally {
+    await worker.stop();
+  }
+});

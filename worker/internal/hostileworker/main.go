@@ -106,6 +106,29 @@ func main() {
 		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 	})
+	// A WaitUntil task sleeps ?ms= while the handler waits as long for a
+	// JavaScript timer set first, which therefore fires first: Go's sleep
+	// falls due while Go handles that callback (as when a hub's answer comes
+	// as a WaitUntil sleep ends), before its own wake-up's setTimeout runs.
+	mux.HandleFunc("GET /timer-race", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		fired := make(chan struct{}, 1)
+		var callback js.Func
+		callback = js.FuncOf(func(js.Value, []js.Value) any {
+			callback.Release()
+			fired <- struct{}{}
+			return nil
+		})
+		js.Global().Call("setTimeout", callback, ms)
+		worker.WaitUntil(r.Context(), func(context.Context) { time.Sleep(time.Duration(ms) * time.Millisecond) })
+		<-fired
+	})
+	// A goroutine left sleeping ?ms= past its request, outside WaitUntil:
+	// its timer is still pending when the request ends.
+	mux.HandleFunc("GET /leave-timer", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		go time.Sleep(time.Duration(ms) * time.Millisecond)
+	})
 	mux.HandleFunc("GET /hang-later", func(w http.ResponseWriter, r *http.Request) {
 		worker.WaitUntil(r.Context(), func(context.Context) { select {} })
 	})
