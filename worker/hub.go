@@ -42,7 +42,7 @@ func (h Hub) TryEmit(ctx context.Context, name string, payload any) (int64, erro
 	if err != nil {
 		return 0, fmt.Errorf("worker: hub signal %q: %w", name, err)
 	}
-	return h.post(ctx, name, body)
+	return h.emit(ctx, name, body)
 }
 
 // Emit is TryEmit as a [WaitUntil] task: it returns at once, the Worker

@@ -7,7 +7,7 @@ import (
 	"fmt"
 )
 
-// post has no hub to reach outside a Worker.
-func (h Hub) post(ctx context.Context, name string, body []byte) (int64, error) {
+// emit has no hub to reach outside a Worker.
+func (h Hub) emit(ctx context.Context, name string, body []byte) (int64, error) {
 	return 0, fmt.Errorf("%w: %q (hubs are reached only in a Worker, GOOS=js)", ErrNoHub, h.Binding)
 }

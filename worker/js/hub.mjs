@@ -74,7 +74,7 @@ export function routeHub(request, namespace, prefix = "/hub/") {
       { status: 400 },
     );
   }
-  return namespace.get(namespace.idFromName(name)).fetch(request);
+  return namespace.getByName(name).fetch(request);
 }
 
 /** The hub object of one signal. */
@@ -108,7 +108,9 @@ export class SignalHub extends DurableObject {
 
   async fetch(request) {
     const url = new URL(request.url);
-    this.nameFrom(url);
+    // The signal's name is the last segment of the path that reached the
+    // object (routeHub's /hub/<name>, or a stub's URL).
+    this.named(decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf("/") + 1)));
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.connect(url);
     if (request.method === "POST") return this.post(request);
     if (request.method === "GET") {
@@ -167,23 +169,48 @@ export class SignalHub extends DurableObject {
   // POST: the body is one event's data, as JSON; answers {seq} (and the
   // header X-Hub-Seq) once stored.
   async post(request) {
-    const text = await request.text();
-    if (utf8.encode(text).byteLength > this.options.maxMessageBytes) {
-      return Response.json({ error: `hub: the event exceeds ${this.options.maxMessageBytes} bytes` }, { status: 413 });
+    const { seq, status, error } = this.accept(new URL(request.url).search.slice(1), await request.text());
+    if (error !== undefined) return Response.json({ error }, { status });
+    return Response.json({ seq }, { headers: { "x-hub-seq": String(seq) } });
+  }
+
+  /**
+   * Emits an event on signal name for a Worker that holds this object's
+   * stub (Go's worker.Hub): a call, without the Request and Response a
+   * POST costs on both sides. json is the event's data as JSON text.
+   * Resolves with {seq} once stored, or with {status, error} where a POST
+   * would be refused with that status.
+   * @param {string} name
+   * @param {string} json
+   * @returns {Promise<{seq: number} | {status: number, error: string}>}
+   */
+  async emitJSON(name, json) {
+    if (typeof name !== "string" || !NAME.test(name) || typeof json !== "string") {
+      return { status: 400, error: "hub: emitJSON takes a signal name and the event as JSON text" };
+    }
+    this.named(name);
+    return this.accept("", json);
+  }
+
+  // An emit by POST or emitJSON: checks text (the event's data, as JSON)
+  // and the rules (query: the request's, for the connect rule), and stores
+  // it. Returns {seq} or {status, error}.
+  accept(query, text) {
+    const max = this.options.maxMessageBytes;
+    // A string's UTF-8 length is at most 3 bytes a unit: encode only when
+    // that bound passes the limit.
+    if (text.length * 3 > max && utf8.encode(text).byteLength > max) {
+      return { status: 413, error: `hub: the event exceeds ${max} bytes` };
     }
     try {
       JSON.parse(text);
     } catch {
-      return Response.json({ error: "hub: the body must be JSON" }, { status: 400 });
+      return { status: 400, error: "hub: the body must be JSON" };
     }
-    const url = new URL(request.url);
-    const connect = this.check(CONNECT, url.search.slice(1), "", null);
+    const connect = this.check(CONNECT, query, "", null);
     const check = connect.ok ? this.check(EMIT, "", connect.identity, text) : connect;
-    if (!check.ok) return Response.json({ error: check.reason }, { status: 403 });
-    // The seq goes in a header too: a caller that reads only the head (Go's
-    // worker.Hub) need not wait for the body.
-    const seq = this.emit(check.data);
-    return Response.json({ seq }, { headers: { "x-hub-seq": String(seq) } });
+    if (!check.ok) return { status: 403, error: check.reason };
+    return { seq: this.emit(check.data) };
   }
 
   async webSocketMessage(ws, message) {
@@ -305,12 +332,11 @@ export class SignalHub extends DurableObject {
     return this.rules.run(kind, this.name, query, identity, data);
   }
 
-  // The signal's name is the last segment of the path that reached the
-  // object (routeHub's /hub/<name>, or a stub's URL); kept for wakes.
-  nameFrom(url) {
+  // Keeps the signal's name, which the rules see, for wakes.
+  named(name) {
     if (this.name !== "") return;
-    this.name = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf("/") + 1));
-    this.sql.exec("INSERT INTO hub_meta (key, value) VALUES ('name', ?) ON CONFLICT (key) DO NOTHING", this.name);
+    this.name = name;
+    this.sql.exec("INSERT INTO hub_meta (key, value) VALUES ('name', ?) ON CONFLICT (key) DO NOTHING", name);
   }
 
   // The seq of the oldest event in the log; head + 1 when the log is empty.

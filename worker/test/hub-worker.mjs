@@ -1,8 +1,8 @@
 // The Worker of the hub tests (hub*.test.js): three hub classes, the stock
 // one under /hub/, one with a small log and window under /small/ and one
 // with rules in Go under /ruled/; a route that evicts every Durable Object
-// (workerd:unsafe, --experimental), and one where the npm package's client
-// emits from inside the Worker.
+// (workerd:unsafe, --experimental), one where the npm package's client
+// emits from inside the Worker, and one that emits through a stub's RPC.
 import unsafe from "workerd:unsafe";
 import { SignalHub, routeHub } from "./hub.mjs";
 import { connect } from "./client/hub.js";
@@ -37,6 +37,14 @@ export default {
       } finally {
         hub.close();
       }
+    }
+    if (url.pathname.startsWith("/rpc/")) {
+      // emitJSON on the SMALL hub's signal named by the rest of the path,
+      // with the body as the event's JSON text (?name= overrides the name
+      // passed): answers what the call resolved with.
+      const name = url.pathname.slice("/rpc/".length);
+      const passed = url.searchParams.has("name") ? JSON.parse(url.searchParams.get("name")) : name;
+      return Response.json(await env.SMALL.getByName(name).emitJSON(passed, await request.text()));
     }
     return (
       routeHub(request, env.HUB) ??

@@ -166,6 +166,23 @@ test('bad frames close their socket with a clear code; neighbours go on', T, asy
   assert.equal((await fetch(hub.url + '/hub/no%20spaces')).status, 400);
 });
 
+test("a Worker's emitJSON through the stub: stored with the next seq, or refused as a POST would be", T, async () => {
+  const sub = await connect('/small/rpc');
+  const rpc = (body, query = '') =>
+    fetch(hub.url + '/rpc/rpc' + query, { method: 'POST', body }).then((r) => r.json());
+  assert.deepEqual(await rpc('{"n":1}'), { seq: 1 });
+  assert.deepEqual(await post('/small/rpc', { n: 2 }), [200, { seq: 2 }]);
+  await sub.until(() => sub.events().length === 2);
+  assert.deepEqual(sub.events().map((e) => e.data), [{ n: 1 }, { n: 2 }]);
+  assert.deepEqual(await rpc(JSON.stringify('y'.repeat(2000))), { status: 413, error: 'hub: the event exceeds 1024 bytes' });
+  assert.deepEqual(await rpc('{oops'), { status: 400, error: 'hub: the body must be JSON' });
+  const badName = { status: 400, error: 'hub: emitJSON takes a signal name and the event as JSON text' };
+  assert.deepEqual(await rpc('{}', '?name=7'), badName);
+  assert.deepEqual(await rpc('{}', '?name=' + encodeURIComponent('"no spaces"')), badName);
+  assert.deepEqual(await rpc('{"n":3}'), { seq: 3 }, 'refusals take no seq');
+  await sub.until(() => sub.events().length === 3);
+});
+
 test('forced eviction keeps the sockets, their subscriptions and the seq', T, async () => {
   const subs = await Promise.all([1, 2].map(() => connect('/hub/evicted')));
   const emitter = await connect('/hub/evicted?subscribe=0');
