@@ -1,7 +1,7 @@
 // What every edge bench script shares: its command-line options, the median
 // it reports, and writing its section of docs/benchmarks.md in place.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -17,6 +17,23 @@ export function benchOptions(defaultRuns) {
     ? args[args.indexOf('--out') + 1]
     : fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
   return { quick, runs, out };
+}
+
+/**
+ * The CPU time process pid has had, in ns: the sum over its threads of
+ * Linux's schedstat, which a busy machine does not inflate as it does wall
+ * time; null where there is none.
+ */
+export function cpuNs(pid) {
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns;
+  } catch {
+    return null;
+  }
 }
 
 /** The median of xs (the upper one of an even count). */
