@@ -9,11 +9,10 @@
 //
 // Every run measures both sides of each pair, so that each ratio pairs
 // figures taken side by side; the report gives medians of the runs.
-import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startWorkerd } from '../test/workerd.js';
-import { benchOptions, median, publish } from './report.mjs';
+import { benchOptions, cpuNs, median, publish } from './report.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -22,23 +21,6 @@ const MESSAGES = quick ? 1000 : 50_000; // enough that each side takes tens of m
 const BATCH = 100; // Cloudflare's largest batch
 const KB = 256;
 
-
-/**
- * The CPU time workerd (process pid) has had, in ns: the sum over its
- * threads of Linux's schedstat, which a busy machine does not inflate as it
- * does wall time; null where there is none.
- */
-function cpuNs(pid) {
-  try {
-    let ns = 0;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    }
-    return ns;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Milliseconds for MESSAGES messages through the queue handler of side, and
