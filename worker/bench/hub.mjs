@@ -397,7 +397,8 @@ const section = `
 \`node worker/bench/hub.mjs\` (\`make bench\`), ${runs} runs, medians; each ratio is taken within a run (p50 against
 p50), then its median is reported. One ${workerdVersion} serves three Durable Objects with SQLite storage on
 disk: **hub** (worker/js/hub.mjs: stored seq, replay log, per-subscriber windows), **floor** (worker/bench/hub-floor.mjs:
-the same frames with one SQLite write an event and a broadcast, nothing else) and **party** (partyserver
+the same frames with one SQLite write an event and a broadcast, nothing else; like the hub, it acks an emit after
+its broadcast) and **party** (partyserver
 ${partyVersion} from npm, bundled by esbuild, \`hibernate: true\`, broadcasting each message to its room). One emitter sends
 ${eventsFor(1).toLocaleString('en-US')} events, each after the previous one's ack (party: its own echo); every subscriber checks
 that it got each event once and in order. Latency is emit-to-receipt on the client (\`ws\` 8 in one Node ${process.version}
@@ -415,8 +416,8 @@ Where the time goes: CPU time per delivery (µs), from the first send to the las
 process (\`process.cpuUsage\`). At ${largest.toLocaleString('en-US')} subscribers the hub's deliveries cost the client
 ${clientLargest.toFixed(1)} µs each and workerd ${workerdLargest.toFixed(1)} µs, ${pace}. A \`perf\` profile of workerd at 100
 subscribers (load average 9) put about a fifth of its time in \`WebSocket.send\` (a \`sendto\` system call per frame
-and subscriber), a sixth in each event's SQLite commit with its \`fsync\`, a third in the kernel, and little in the
-hub's own JavaScript: the floor pays the same.
+and subscriber), a sixth in SQLite (the statements, and each event's commit with its \`fsync\`), a third in the
+kernel, and little in the hub's own JavaScript: the floor pays the same.
 
 | subscribers | workerd CPU per delivery: hub / floor / party | client CPU per delivery: hub / floor / party |
 |---|---|---|
