@@ -166,12 +166,11 @@ export class SignalHub extends DurableObject {
     return upgraded();
   }
 
-  // POST: the body is one event's data, as JSON; answers {seq} (and the
-  // header X-Hub-Seq) once stored.
+  // POST: the body is one event's data, as JSON; answers {seq} once stored.
   async post(request) {
     const { seq, status, error } = this.accept(new URL(request.url).search.slice(1), await request.text());
     if (error !== undefined) return Response.json({ error }, { status });
-    return Response.json({ seq }, { headers: { "x-hub-seq": String(seq) } });
+    return Response.json({ seq });
   }
 
   /**
