@@ -51,53 +51,63 @@ class Runtime {
     return rt;
   }
 
-  // Serves one request; returns its Response as a promise, `done`, which
-  // settles when the request's work is over, WaitUntil tasks included, or
-  // is null when that work ended before serve returned, and `sent`, which
-  // settles once the response is sent whole (a streamed one has ended).
+  // Serves one request; returns its `response` (a Response, or a promise of
+  // one), `done`, which settles when the request's work is over, WaitUntil
+  // tasks included, or is null when that work ended before serve returned,
+  // and `sent`, which settles once the response is sent whole (a streamed
+  // one has ended). Most requests are answered and over within the call
+  // into Go: they get their Response as it is, and no promise is made.
   serve(request, env, ctx, body, length) {
     this.context.env = env;
     this.context.ctx = ctx;
+    // The Response once Go answered, and the resolve of the promise of it,
+    // if one was made.
+    let response;
+    let answered;
+    const answer = (value) => (answered ? answered(value) : (response = value));
+    // Whether the response is sent whole, and the resolve of `sent`.
+    let isSent = false;
+    let resolveSent;
+    const markSent = () => {
+      isSent = true;
+      resolveSent?.();
+    };
     let finish;
     let over = false;
-    let isSent;
-    const sent = new Promise((resolve) => (isSent = resolve));
     let timer;
-    const response = new Promise((resolve) => {
-      const end = () => {
+    const end = () => {
+      clearTimeout(timer);
+      this.request = undefined;
+      over = true;
+      finish?.();
+    };
+    this.request = {
+      // respond(headPtr, headLength, bodyPtr, bodyLength, status,
+      // finished, streamed) sends the response Go wrote to its memory, or
+      // only its head when streamed (the body follows through chunk);
+      // respond() or finished says the request's work is over. What is
+      // kept of Go's memory is copied before respond returns.
+      answered: false,
+      respond: (headPtr, headLength, bodyPtr, bodyLength, status, finished, streamed) => {
+        if (headPtr === undefined) return end();
+        this.request.answered = true;
         clearTimeout(timer);
-        this.request = undefined;
-        over = true;
-        finish?.();
-      };
-      this.request = {
-        // respond(headPtr, headLength, bodyPtr, bodyLength, status,
-        // finished, streamed) sends the response Go wrote to its memory, or
-        // only its head when streamed (the body follows through chunk);
-        // respond() or finished says the request's work is over. What is
-        // kept of Go's memory is copied before respond returns.
-        answered: false,
-        respond: (headPtr, headLength, bodyPtr, bodyLength, status, finished, streamed) => {
-          if (headPtr === undefined) return end();
-          this.request.answered = true;
-          clearTimeout(timer);
-          const { buffer } = this.exports.mem;
-          const body = streamed ? this.#stream(isSent) : bodyLength ? new Uint8Array(buffer, bodyPtr, bodyLength).slice() : null;
-          if (!streamed) isSent();
-          resolve(toResponse(status, new Uint8Array(buffer, headPtr, headLength), body));
-          if (finished) end();
-        },
-        // The Go program exited (a panic nobody recovered): answer 500,
-        // with the middleware's headers if they had all run.
-        fail: () => {
-          const { crash } = this.context.binding; // set by worker.Serve
-          const [ptr, length] = crash === undefined ? [0, 0] : new Uint32Array(this.exports.mem.buffer, crash, 2);
-          resolve(errorResponse(500, new Uint8Array(this.exports.mem.buffer, ptr, length)));
-          isSent();
-          end();
-        },
-      };
-    });
+        const { buffer } = this.exports.mem;
+        const body = streamed ? this.#stream(markSent) : bodyLength ? new Uint8Array(buffer, bodyPtr, bodyLength).slice() : null;
+        if (!streamed) markSent();
+        answer(toResponse(status, new Uint8Array(buffer, headPtr, headLength), body));
+        if (finished) end();
+      },
+      // The Go program exited (a panic nobody recovered): answer 500,
+      // with the middleware's headers if they had all run.
+      fail: () => {
+        const { crash } = this.context.binding; // set by worker.Serve
+        const [ptr, length] = crash === undefined ? [0, 0] : new Uint32Array(this.exports.mem.buffer, crash, 2);
+        answer(errorResponse(500, new Uint8Array(this.exports.mem.buffer, ptr, length)));
+        markSent();
+        end();
+      },
+    };
     // Go reads the request from its memory as length-prefixed fields (see
     // worker/frame.go): method, URL, each header's name and value; then the
     // body.
@@ -119,6 +129,7 @@ class Runtime {
     // Go runs until all its goroutines wait: most requests are answered and
     // over by now, and need neither a timer, a promise nor a listener.
     if (over) return { response, done: null };
+    response ??= new Promise((resolve) => (answered = resolve));
     // The client went away (compatibility flag enable_request_signal): Go
     // cancels the request's context, whether its response is still to come
     // or streaming. Abort events come from the event loop, never during the
@@ -134,6 +145,7 @@ class Runtime {
     if (timeout > 0 && this.request?.answered === false) {
       timer = setTimeout(() => this.context.binding.expire(), timeout);
     }
+    const sent = isSent ? Promise.resolve() : new Promise((resolve) => (resolveSent = resolve));
     return { response, done: new Promise((resolve) => (finish = resolve)), sent };
   }
 
@@ -439,10 +451,13 @@ function writeBatch(exports, messages, bodies) {
   return at;
 }
 
+// What readBody returns for a request without a body.
+const NO_BODY = Object.freeze({ body: null, length: 0 });
+
 // Reads the body up to limit bytes. A larger body is not read: the length
 // returned is then above the limit, and Go answers 413.
 async function readBody(request, limit) {
-  if (request.body === null) return { body: null, length: 0 };
+  if (request.body === null) return NO_BODY;
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (limit >= 0 && declared > limit) return { body: null, length: declared };
   const chunks = [];
@@ -568,15 +583,20 @@ class Pool {
     return this.live.size + this.starting === 0 || this.bytes + this.runtimeBytes <= this.budget;
   }
 
+  // An idle runtime that serves this request alone, or undefined when none
+  // is idle: acquire without a promise to wait for.
+  take() {
+    const rt = this.idle.pop();
+    if (rt !== undefined) this.#serving(+1);
+    return rt;
+  }
+
   // Resolves with a runtime that serves this request alone, or with
   // undefined when the request is refused: the queue was full, or it waited
   // past queueTimeoutMs.
   async acquire(request, env, ctx) {
-    const rt = this.idle.pop();
-    if (rt !== undefined) {
-      this.#serving(+1);
-      return rt;
-    }
+    const rt = this.take();
+    if (rt !== undefined) return rt;
     if (this.queue.length === 0 && this.roomForOne) {
       this.#serving(+1);
       this.starting++;
@@ -608,8 +628,8 @@ class Pool {
   // waitUntilTimeoutMs after the response was sent (sent settles): a
   // WaitUntil task or Done listener that never returns must not hold its
   // place in the budget. The Go program hears of a retired runtime's
-  // request (report) when a runtime next serves. ctx is the request's.
-  settle(rt, { done, sent }, ctx, report) {
+  // request when a runtime next serves. ctx is the request's.
+  settle(rt, { done, sent }, ctx, request) {
     if (done === null) return this.release(rt, ctx);
     let timer;
     let settled = false;
@@ -625,7 +645,7 @@ class Pool {
         if (outcome !== OVERDUE) return this.release(rt, ctx);
         this.#serving(-1);
         this.#letGo(rt);
-        this.#report({ ...report, overdueMs: this.options.waitUntilTimeoutMs });
+        this.#report({ ...reportOf(request), overdueMs: this.options.waitUntilTimeoutMs });
         this.#wakeToStart();
       }),
     );
@@ -778,13 +798,15 @@ export function goFetch(module) {
     // upload holds none: up to the Go program's MaxBodyBytes, which the
     // pool learns from its first runtime (until then, while holding it).
     let body;
-    if (pool.maxBodyBytes !== undefined) {
+    if (request.body === null) {
+      body = NO_BODY; // known now: no promise to wait for
+    } else if (pool.maxBodyBytes !== undefined) {
       body = await readBodyOr400(request, pool.maxBodyBytes);
       if (body instanceof Response) return body;
     }
     let rt;
     try {
-      rt = await pool.acquire(request, env, ctx);
+      rt = pool.take() ?? (await pool.acquire(request, env, ctx));
     } catch (error) {
       pool.startFailed();
       console.error("worker:", error);
@@ -803,7 +825,7 @@ export function goFetch(module) {
     }
     pool.tell(rt);
     const served = rt.serve(request, env, ctx, body.body, body.length);
-    pool.settle(rt, served, ctx, reportOf(request));
+    pool.settle(rt, served, ctx, request);
     return served.response;
   }
   fetch.stats = () => pool?.stats();
