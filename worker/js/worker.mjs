@@ -584,7 +584,7 @@ class Pool {
   }
 
   // An idle runtime that serves this request alone, or undefined when none
-  // is idle: acquire without a promise to wait for.
+  // is idle: acquire without a promise.
   take() {
     const rt = this.idle.pop();
     if (rt !== undefined) this.#serving(+1);
@@ -787,26 +787,33 @@ class Pool {
 // pool holds.
 export function goFetch(module) {
   let pool; // made at the first request, from its env
-  async function fetch(request, env, ctx) {
+  // Most requests have no body and find a runtime idle: they are served
+  // within the call, and get their Response without a promise to wait for.
+  function fetch(request, env, ctx) {
     try {
       pool ??= poolOf(module, env);
     } catch (error) {
       console.error("worker:", error);
       return errorResponse(500); // GO_POOL is not valid
     }
-    // The body is read before the request takes a runtime, so that a slow
-    // upload holds none: up to the Go program's MaxBodyBytes, which the
-    // pool learns from its first runtime (until then, while holding it).
+    const rt = request.body === null ? pool.take() : undefined;
+    if (rt !== undefined) return serve(rt, request, env, ctx, NO_BODY);
+    return readAndWait(request, env, ctx);
+  }
+  // The body is read before the request takes a runtime, so that a slow
+  // upload holds none: up to the Go program's MaxBodyBytes, which the pool
+  // learns from its first runtime (until then, while holding it).
+  async function readAndWait(request, env, ctx) {
     let body;
     if (request.body === null) {
-      body = NO_BODY; // known now: no promise to wait for
+      body = NO_BODY;
     } else if (pool.maxBodyBytes !== undefined) {
       body = await readBodyOr400(request, pool.maxBodyBytes);
       if (body instanceof Response) return body;
     }
     let rt;
     try {
-      rt = pool.take() ?? (await pool.acquire(request, env, ctx));
+      rt = await pool.acquire(request, env, ctx);
     } catch (error) {
       pool.startFailed();
       console.error("worker:", error);
@@ -823,6 +830,9 @@ export function goFetch(module) {
         return body;
       }
     }
+    return serve(rt, request, env, ctx, body);
+  }
+  function serve(rt, request, env, ctx, body) {
     pool.tell(rt);
     const served = rt.serve(request, env, ctx, body.body, body.length);
     pool.settle(rt, served, ctx, request);
