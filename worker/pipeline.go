@@ -92,6 +92,9 @@ type Pipeline struct {
 	// returned (in a Worker, Serve keeps their headers for the glue).
 	onStepped func(*Request)
 	steppers  chan stepper // idle goroutines that run steps, see goStep
+	// watch runs f on a goroutine of its own should ctx be done, until
+	// stop is called: context.AfterFunc, or Serve's cheaper one in a Worker.
+	watch func(ctx context.Context, f func()) (stop func() bool)
 }
 
 // New returns a pipeline with no middleware that serves requests with h.
@@ -104,6 +107,7 @@ func New(h http.Handler, opts *Options) *Pipeline {
 		Queue:      signals.NewSync[Message](),
 		handler:    signals.NewSync[*exchange](),
 		steppers:   make(chan stepper, maxIdleSteppers),
+		watch:      context.AfterFunc,
 	}
 	p.handler.AddListener(func(ctx context.Context, x *exchange) {
 		h.ServeHTTP(x.out, x.req.Request)
@@ -142,9 +146,17 @@ func New(h http.Handler, opts *Options) *Pipeline {
 func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.pending.add()
 	defer p.pending.done()
-	out, done := p.serve(r)
-	out.writeTo(w)
-	done()
+	// The steps run on a goroutine of their own, so that a timeout can
+	// answer while a step still runs.
+	answered := make(chan struct{})
+	p.goStep(func() {
+		p.serve(r, func(out *response, done func()) {
+			out.writeTo(w)
+			done()
+			close(answered)
+		})
+	})
+	<-answered
 }
 
 // exchange is one request going through the pipeline.
@@ -155,65 +167,101 @@ type exchange struct {
 	// stepped is set once every middleware has returned: from then on
 	// req is the pipeline's to read, even while the handler still runs.
 	stepped atomic.Bool
+	// answered is set by whoever hands the response over: the steps'
+	// end, the context's, or the handler's first Flush.
+	answered atomic.Bool
+	// ended gets the steps' error once they have returned, when the
+	// response streams.
+	ended chan error
 }
 
-// serve runs the pipeline for r and returns the finished response to send,
-// and done, which emits Done once the response is on its way.
-func (p *Pipeline) serve(r *http.Request) (out *response, done func()) {
+// serve runs the pipeline for r on the calling goroutine and hands the
+// response to send to answer, once, with done, which emits Done once the
+// response is on its way. answer is called on the calling goroutine once
+// the steps have returned, unless it was called before on a goroutine of
+// its own: when the request's context was done while a step still ran (the
+// timeout passed, or the client went away; what that step then writes is
+// dropped), or when the handler flushed (the response streams while the
+// handler writes on; done then waits for the handler to return).
+//
+// Running the steps on the serving goroutine, rather than on a goroutine
+// of their own while this one waits, saves two goroutine switches a
+// request: in js/wasm, where Go runs on one thread inside JavaScript's
+// calls, those are a good part of a request's cost.
+func (p *Pipeline) serve(r *http.Request, answer func(out *response, done func())) {
 	start := time.Now()
 	p.pending.add()
-	defer p.pending.done()
-
 	ctx := context.WithValue(r.Context(), pipelineKey{}, p)
 	ctx, stop := withTimeout(ctx, p.opts.Timeout)
 	x := &exchange{req: &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}, stream: newStream(ctx)}
 
-	// The steps run on their own goroutine so that a timeout can answer
-	// while a step still runs; what that step then writes is dropped.
-	finished := make(chan error, 1)
-	p.pending.add()
-	p.goStep(func() {
-		defer p.pending.done()
-		err := p.run(ctx, x)
-		if x.out.streamed() {
-			if err != nil {
-				p.report(x.req.Request, err) // the status is sent: the stream is cut short
-			}
-			x.out.endStream(err)
+	// The context's end answers with its cause.
+	ended := func() {
+		req := x.req
+		if !x.stepped.Load() { // a middleware may still run and own req
+			req = &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}
 		}
-		finished <- err
+		err := context.Cause(ctx)
+		p.answer(answer, req, p.errorResponse(req, err), err, start, ctx, stop)
+	}
+	stopWatch := p.watch(ctx, func() {
+		if x.answered.CompareAndSwap(false, true) { // else the response streams
+			ended()
+		}
 	})
-	req := x.req
-	var err error
-	select {
-	case err = <-finished:
-		out = x.out
-	case <-x.stream.started:
-		// The handler flushed: the response streams, and the deadline
-		// bounded the time to its head only. Done is emitted once the
-		// stream has ended, when done is called.
-		out = x.out
-		result := Result{Request: req.Request, Status: out.status, Header: out.sentHeader(), Duration: time.Since(start)}
-		return out, func() {
-			err := <-finished
+	x.stream.started = func() {
+		if !x.answered.CompareAndSwap(false, true) {
+			return // answered already: the context was done
+		}
+		// The deadline bounded the time to the response's head only. Done
+		// is emitted once the handler has returned.
+		x.ended = make(chan error, 1)
+		out := x.out
+		result := Result{Request: x.req.Request, Status: out.status, Header: out.sentHeader(), Duration: time.Since(start)}
+		go answer(out, func() {
+			err := <-x.ended
 			stop()
 			result.Err = err
 			p.Done.Emit(context.WithoutCancel(ctx), result)
-		}
-	case <-ctx.Done():
-		err = context.Cause(ctx)
-		if !x.stepped.Load() { // a middleware still runs and owns req
-			req = &Request{Request: r.WithContext(ctx), ResponseHeader: http.Header{}}
-		}
+		})
 	}
+
+	err := p.run(ctx, x)
+	stopWatch()
+	if x.out.streamed() {
+		if err != nil {
+			p.report(x.req.Request, err) // the status is sent: the stream is cut short
+		}
+		x.out.endStream(err)
+	}
+	p.pending.done()
+	if x.ended != nil {
+		x.ended <- err
+	}
+	if !x.answered.CompareAndSwap(false, true) {
+		return // answered already
+	}
+	if ctx.Err() != nil {
+		// The steps ended as the context did (a handler that returns
+		// when its deadline passes): the context's end answers, as if
+		// it had come first.
+		ended()
+		return
+	}
+	out := x.out
 	if err != nil {
-		out = p.errorResponse(req, err)
+		out = p.errorResponse(x.req, err)
 	}
+	p.answer(answer, x.req, out, err, start, ctx, stop)
+}
+
+// answer finishes out, the response to req, and hands it to answer with
+// the function that emits Done.
+func (p *Pipeline) answer(answer func(*response, func()), req *Request, out *response, err error, start time.Time, ctx context.Context, stop func()) {
 	stop()
 	out.finish()
-
 	result := Result{Request: req.Request, Status: out.status, Header: out.header, Duration: time.Since(start), Err: err}
-	return out, func() { p.Done.Emit(context.WithoutCancel(ctx), result) }
+	answer(out, func() { p.Done.Emit(context.WithoutCancel(ctx), result) })
 }
 
 // A stepper is an idle goroutine that runs the steps of requests one after

@@ -12,15 +12,15 @@ import (
 // until they are taken: a client that reads slowly slows the handler
 // down. Built for every handler's response; used only if it flushes.
 type stream struct {
-	started chan struct{} // closed at the first Flush
-	chunks  chan []byte   // each Flush's bytes; closed once the handler has returned
+	started func()      // called at the first Flush, on the handler's goroutine
+	chunks  chan []byte // each Flush's bytes; closed once the handler has returned
 	ctx     context.Context
 	sent    http.Header // the header as it went out at the first Flush
 	err     error       // why the handler ended the stream early; read once chunks is closed
 }
 
 func newStream(ctx context.Context) *stream {
-	return &stream{started: make(chan struct{}), chunks: make(chan []byte), ctx: ctx}
+	return &stream{chunks: make(chan []byte), ctx: ctx}
 }
 
 // Flush sends what the handler wrote so far (http.Flusher). The first
@@ -39,7 +39,7 @@ func (r *response) Flush() {
 	if s.sent == nil {
 		r.finishHead(true)
 		s.sent = r.header.Clone()
-		close(s.started)
+		s.started()
 	}
 	if r.body.Len() > 0 {
 		r.send(bytes.Clone(r.body.Bytes()))
