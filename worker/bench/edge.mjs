@@ -249,12 +249,12 @@ call of the glue's \`respond\`, the \`Response\`); no one part of it is more tha
 steps run on the serving goroutine (a context done while a step runs answers from a goroutine of its own; in a Worker
 without \`context.AfterFunc\`, whose child context cost 5% of a request), and a request Go answers within the call gets
 its \`Response\` without a promise (two promises and two awaits a request fewer): median 125 to 116 µs a request in
-that loop (10 rounds alternating old and new in one workerd, load 3.5 to 4.7). The loop is not the whole story: at 1
-connection, a Worker that runs the Go path 8 times within each HTTP request costs workerd about the CPU time of one that
-runs it once (416 against 489 µs a request; plain JavaScript 164 against 190), so most of what GET /health costs beyond
-plain JavaScript comes once per HTTP request that enters Go, not with Go's work. Where, is not found yet: \`perf\` of
-workerd at 1 connection showed the Go path spending more in V8's young-generation GC and workerd's clean-up of API
-objects in one run, but not clearly in a second under more load.
+that loop (10 rounds alternating old and new in one workerd, load 3.5 to 4.7). The loop may not be the whole story,
+which is not settled: under wrk at 1 connection, a Worker that runs the Go path 8 times within each HTTP request cost
+workerd 416 and 525 µs a request in two runs, against 489 and 445 for one that runs it once (plain JavaScript: 164 and 216
+against 190 and 292), which would put most of the gap once per HTTP request that enters Go; but sequential curl requests
+put each further call within a request at 60 to 90 µs. \`perf\` of workerd at 1 connection showed the Go path
+spending more in V8's young-generation GC and workerd's clean-up of API objects in one run, not clearly in a second.
 
 | figure | example | one runtime | plain JS | stock glue | example / plain | target |
 |---|---|---|---|---|---|---|
