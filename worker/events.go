@@ -178,7 +178,7 @@ const messageHead = 8 + 4 + 1
 // frames them in Go's memory: per message its head (see messageHead), then
 // two fields (a 4-byte little-endian length, then that many bytes): the ID
 // and the body. The batch is copied once, and the JSON and bytes bodies are
-// parts of that copy.
+// parts of that copy. A batch of any other count than count is malformed.
 func readBatch(queue string, b []byte, count int) ([]Message, error) {
 	b = bytes.Clone(b)
 	batch := make([]Message, 0, min(count, len(b)/(messageHead+8)))
@@ -212,6 +212,11 @@ func readBatch(queue string, b []byte, count int) ([]Message, error) {
 			return nil, fmt.Errorf("worker: message %s: unknown body kind %q", id, kind)
 		}
 		batch = append(batch, m)
+	}
+	// The glue settles message i with errs[i]: a batch that is not the
+	// count it sent would settle the wrong messages.
+	if len(batch) != count {
+		return nil, fmt.Errorf("worker: malformed queue batch: %d messages, not %d", len(batch), count)
 	}
 	return batch, nil
 }

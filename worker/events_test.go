@@ -242,6 +242,8 @@ func TestReadBatchRefusesMalformedFrames(t *testing.T) {
 		"a bad timestamp":       frame(message{math.NaN(), 1, 't', "m1", ""}),
 		"an endless timestamp":  frame(message{math.Inf(1), 1, 't', "m1", ""}),
 		"an unknown kind":       frame(message{1, 1, 'v', "m1", ""}),
+		"more than counted":     frame(message{1, 1, 't', "m1", ""}, message{1, 1, 't', "m2", ""}),
+		"fewer than counted":    nil,
 	} {
 		_, err := readBatch("q", b, 1)
 		assert.Error(t, err, name)
