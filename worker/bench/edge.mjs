@@ -237,33 +237,16 @@ each Worker (V8 compiles a Go module's hot code in the background for several se
 
 ![p50 latency](bench-edge-latency.svg) ![throughput](bench-edge-throughput.svg)
 
-Where a Go request's time goes, from CPU profiles of workerd over its inspector (\`--inspector-addr\`) and of the same
-glue in Node: not in Go's compiled code, which V8 runs optimized (TurboFan) in both: a CPU-bound Go loop takes as long in
-workerd as in Node, \`v8Flags = ["--liftoff-only"]\` makes requests slower and \`["--no-liftoff"]\` no faster. It went to
-what surrounds each request: syscall/js's dispatch of a \`js.FuncOf\` call (several JavaScript values read and released
-per call), a new goroutine per request and per pipeline run, each growing its stack from 2 KB again (\`morestack\`,
-\`copystack\`), and in the glue a deadline timer, a promise and a \`waitUntil\` per request. The glue now enters Go
-through a WebAssembly export and resumes it, one goroutine serves the requests of a runtime and idle goroutines run the
-pipeline's steps, and the timer, promise and \`waitUntil\` are made only for requests that Go has not finished within
-the call (in Node: 140 to 110 µs of CPU a request). A second pass measured workerd's CPU time (\`/proc\`'s schedstat) while
-one request serves GET /health through the glue 2,000 times, next to a plain handler doing the same (15 µs a request
-there): workerd builds a \`Response\` from \`[name, value]\` pairs in twice the time it takes from an object (12 against
-7 µs), Go copied the body behind the head, every request got an abort listener, and the entry parsed the URL twice. The
-glue now passes the headers as an object (pairs only for a name sent twice), Go hands the body over where the handler
-wrote it, only requests Go has not finished within the call get the listener, and the URL is parsed once: 210 to 130 µs
-a request in that loop. Of what remains, about half is the pipeline (five middleware, \`ServeMux\`, \`encoding/json\`,
-the steps on a goroutine of their own for the deadline, two \`Done\` listeners on goroutines of their own) and half is
-entering and leaving Go (the request head parsed into net/http types and contexts, resuming Go's scheduler, syscall/js's
-call of the glue's \`respond\`, the \`Response\`); no one part of it is more than a tenth. A third pass: the pipeline's
-steps run on the serving goroutine (a context done while a step runs answers from a goroutine of its own; in a Worker
-without \`context.AfterFunc\`, whose child context cost 5% of a request), and a request Go answers within the call gets
-its \`Response\` without a promise (two promises and two awaits a request fewer): median 125 to 116 µs a request in
-that loop (10 rounds alternating old and new in one workerd, load 3.5 to 4.7). The loop may not be the whole story,
-which is not settled: under wrk at 1 connection, a Worker that runs the Go path 8 times within each HTTP request cost
-workerd 416 and 525 µs a request in two runs, against 489 and 445 for one that runs it once (plain JavaScript: 164 and 216
-against 190 and 292), which would put most of the gap once per HTTP request that enters Go; but sequential curl requests
-put each further call within a request at 60 to 90 µs. \`perf\` of workerd at 1 connection showed the Go path
-spending more in V8's young-generation GC and workerd's clean-up of API objects in one run, not clearly in a second.
+Where a Go request's time goes, from \`perf\` and CPU profiles of workerd (\`--inspector-addr\`) and of the same glue in
+Node: not in Go's compiled code, which V8 runs optimized (TurboFan) in workerd as in Node once it has compiled it (hence
+the warm-up), but in what surrounds each request. Entering and leaving Go: the request head parsed into net/http types
+and contexts, Go's scheduler resumed, syscall/js's call of the glue's \`respond\`, the \`Response\` built. The pipeline's
+own work: five middleware, \`ServeMux\`, \`encoding/json\`, and two \`Done\` listeners, each on a goroutine of its own,
+as an \`AsyncSignal\`'s listeners run. What the glue leaves out for the requests it can: Go is entered through a
+WebAssembly export, one goroutine serves a runtime's requests and runs the pipeline's steps, and a request that Go
+answers within the call gets its \`Response\` without a promise, a timer, an abort listener or a \`waitUntil\`; headers
+reach workerd as an object, which its \`Response\` takes faster than \`[name, value]\` pairs (pairs only for a name
+sent twice).
 
 | figure | example | one runtime | plain JS | stock glue | example / plain | target |
 |---|---|---|---|---|---|---|

@@ -414,10 +414,9 @@ ${rows.join('\n')}
 Where the time goes: CPU time per delivery (µs), from the first send to the last receipt, of workerd
 (/proc's schedstat, all its threads; the one event's SQLite commit and fsync included) and of the client
 process (\`process.cpuUsage\`). At ${largest.toLocaleString('en-US')} subscribers the hub's deliveries cost the client
-${clientLargest.toFixed(1)} µs each and workerd ${workerdLargest.toFixed(1)} µs, ${pace}. A \`perf\` profile of workerd at 100
-subscribers (load average 9) put about a fifth of its time in \`WebSocket.send\` (a \`sendto\` system call per frame
-and subscriber), a sixth in SQLite (the statements, and each event's commit with its \`fsync\`), a third in the
-kernel, and little in the hub's own JavaScript: the floor pays the same.
+${clientLargest.toFixed(1)} µs each and workerd ${workerdLargest.toFixed(1)} µs, ${pace}. In \`perf\` profiles of workerd, that
+time is mostly \`WebSocket.send\` (a \`sendto\` system call per frame and subscriber, and the kernel's work behind it)
+and SQLite (each event's statements, commit and \`fsync\`), little the hub's own JavaScript: the floor pays the same.
 
 | subscribers | workerd CPU per delivery: hub / floor / party | client CPU per delivery: hub / floor / party |
 |---|---|---|
