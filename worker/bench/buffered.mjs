@@ -10,12 +10,12 @@
 //
 //   node bench/buffered.mjs [--runs 5] [--quick] [--out docs/benchmarks.md] [--before COMMIT]
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startWorkerd } from '../test/workerd.js';
-import { benchOptions, median, publish } from './report.mjs';
+import { benchOptions, cpuNs, median, publish } from './report.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { quick, runs, out } = benchOptions(5);
@@ -34,13 +34,6 @@ function build(tree, dir) {
   if (tree !== root) cpSync(join(root, 'worker/bench/bufferedworker'), pkg, { recursive: true });
   execFileSync('go', ['run', './worker/cmd/edgeworker', 'build', '-o', dir, './worker/bench/bufferedworker'], { cwd: tree, stdio: 'inherit' });
   return join(dir, 'config.capnp');
-}
-
-/** The CPU time workerd (process pid) has had, in ns (see events.mjs). */
-function cpuNs(pid) {
-  let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-  return ns;
 }
 
 /** Milliseconds to the last byte of a GET of url. */
