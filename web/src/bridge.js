@@ -429,9 +429,9 @@ export class GoSignal {
   }
 
   removeListener(key) {
-    checkKey('removeListener', key); // #key would take undefined for no key
+    checkKey('removeListener', key); // required here, where #key takes undefined for no key
     this.host.enter();
-    return this.host.exports.es_remove(this.handle, this.#key(key, 'removeListener'));
+    return this.host.exports.es_remove(this.handle, this.host.writeString(key));
   }
 
   reset() {
