@@ -8,23 +8,13 @@
 // wrangler's output, as a user would in `wrangler tail`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildProject, goMod } from './project.js';
 import { startWrangler } from './wrangler.js';
 
-const REPO = realpathSync(fileURLToPath(new URL('../../', import.meta.url)));
-
 const FILES = {
-  'go.mod': `module example.com/jobs
-
-go 1.26
-
-require github.com/edgesignals/edgesignals v0.0.0
-
-replace github.com/edgesignals/edgesignals => ${REPO}
-`,
+  'go.mod': goMod('example.com/jobs'),
   // POST /jobs?n=N sends N jobs to the JOBS queue; the Worker consumes them
   // itself. A job whose number ends in 3 fails its first delivery.
   'main.go': `package main
@@ -106,15 +96,7 @@ let dir;
 let wrangler;
 
 before(async () => {
-  // Outside the repository: the Makefile points TMPDIR into it.
-  dir = realpathSync(mkdtempSync(join('/tmp', 'edgesignals-events-project-')));
-  assert.ok(!dir.startsWith(REPO + sep), `${dir} is inside the repository`);
-  mkdirSync(join(dir, '.tmp'));
-  for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, name), text);
-  const env = { ...process.env, TMPDIR: join(dir, '.tmp'), GOWORK: 'off' };
-  const run = (...args) => execFileSync('go', args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  run('mod', 'tidy');
-  run('run', 'github.com/edgesignals/edgesignals/worker/cmd/edgeworker', 'build');
+  dir = buildProject('events-project', FILES);
   wrangler = await startWrangler(join(dir, 'build'), { persistTo: join(dir, '.tmp', 'state') });
 }, { timeout: 600_000 }); // a Go build for js/wasm and wrangler's start on a busy machine
 

@@ -7,24 +7,14 @@
 // those rules for WebSocket clients and for the Go emitter alike.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { open } from './hubd.js';
+import { buildProject, goMod } from './project.js';
 import { startWorkerd } from './workerd.js';
 
-const REPO = realpathSync(fileURLToPath(new URL('../../', import.meta.url)));
-
 const FILES = {
-  'go.mod': `module example.com/orders
-
-go 1.26
-
-require github.com/edgesignals/edgesignals v0.0.0
-
-replace github.com/edgesignals/edgesignals => ${REPO}
-`,
+  'go.mod': goMod('example.com/orders'),
   // The Worker: POST /order?item=... shares the order on the hub's "orders".
   'main.go': `package main
 
@@ -108,16 +98,7 @@ let workerd;
 const sockets = [];
 
 before(async () => {
-  // Outside the repository: the Makefile points TMPDIR into it.
-  dir = realpathSync(mkdtempSync(join('/tmp', 'edgesignals-hub-project-')));
-  assert.ok(!dir.startsWith(REPO + sep), `${dir} is inside the repository`);
-  mkdirSync(join(dir, '.tmp'));
-  mkdirSync(join(dir, 'rules'));
-  for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, name), text);
-  const env = { ...process.env, TMPDIR: join(dir, '.tmp'), GOWORK: 'off' };
-  const run = (...args) => execFileSync('go', args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  run('mod', 'tidy');
-  run('run', 'github.com/edgesignals/edgesignals/worker/cmd/edgeworker', 'build', '-hub-rules', './rules');
+  dir = buildProject('hub-project', FILES, ['-hub-rules', './rules']);
   workerd = await startWorkerd(join(dir, 'build', 'config.capnp'), ['http'], { path: '/hub/orders' });
 }, { timeout: 600_000 }); // two Go builds for js/wasm on a busy machine
 
