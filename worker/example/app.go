@@ -219,7 +219,8 @@ func (l *rateLimiter) report(w http.ResponseWriter, r *http.Request) {
 	counts := l.counts(r.Context())
 	n, err := counts.count(r.Context(), client, l.window)
 	if err != nil {
-		panic(err) // the pipeline answers 500 and logs it
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": "rate-limit counts: " + err.Error()})
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"client": client, "count": n, "store": counts.store()})
 }
