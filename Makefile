@@ -219,10 +219,12 @@ bench-js: web web/test/testmodule.wasm $(BENCH_JS_DEPS)
 
 # The edge suite (worker/bench/edge.mjs): the example Worker, a plain
 # JavaScript Worker and the stock syumai/workers glue in one workerd, loaded
-# by wrk; it writes its section between the edge-bench markers. STOCK (see
-# below) is set before the rule, as make expands prerequisites where it reads them.
+# by wrk; it writes its section between the edge-bench markers. STOCK and
+# FLOOR (see below) are set before the rule, as make expands prerequisites
+# where it reads them.
 STOCK := worker/bench/build/stock
-bench-edge: worker $(STOCK)/app.wasm $(WORKERD) | /usr/bin/wrk
+FLOOR := worker/bench/build/floor
+bench-edge: worker $(STOCK)/app.wasm $(FLOOR)/app.wasm $(WORKERD) | /usr/bin/wrk
 	node worker/bench/edge.mjs --runs $(BENCH_RUNS) --out docs/benchmarks.md > /dev/null
 
 # The browser suite (worker/bench/browser.mjs): the demo page's module and a
@@ -266,12 +268,17 @@ $(STOCK)/app.wasm: $(WORKER_GO)
 	go run github.com/syumai/workers/cmd/workers-assets-gen -mode go -o $(STOCK)
 	GOOS=js GOARCH=wasm go build -tags stock -trimpath -ldflags='-s -w' -o $@ ./worker/example
 
+# The Go floor of bench-edge (worker/bench/floorworker): the glue and a
+# handler that only writes /health's bytes.
+$(FLOOR)/app.wasm: $(WORKER_GO) $(wildcard worker/bench/floorworker/*.go worker/cmd/edgeworker/*.go worker/js/*)
+	go run $(EDGEWORKER) build -o $(FLOOR) ./worker/bench/floorworker
+
 /usr/bin/wrk:
 	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y wrk'
 
 # A quick pass over every benchmark, through the reports, so that a broken
 # benchmark fails the tests; the figures are thrown away.
-bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm worker/test/testrules.wasm $(EVENTS_WORKER)/app.wasm $(HUB_EMITTER)/app.wasm $(WORKERD) | /usr/bin/wrk /usr/bin/chromium
+bench-smoke: web web/test/testmodule.wasm $(BENCH_JS_DEPS) worker $(STOCK)/app.wasm $(FLOOR)/app.wasm worker/test/testrules.wasm $(EVENTS_WORKER)/app.wasm $(HUB_EMITTER)/app.wasm $(WORKERD) | /usr/bin/wrk /usr/bin/chromium
 	$(call header,benchmarks (smoke run: one iteration each))
 	@mkdir -p $(BENCH_DIR)
 	$(call go_bench,1x,$(BENCH_DIR)/smoke.txt)

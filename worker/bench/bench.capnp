@@ -1,9 +1,11 @@
 # The edge benchmark's workerd config (edge.mjs): the example Worker as
 # edgeworker builds it (make worker), a plain JavaScript Worker, and the same
 # Go pipeline on the stock glue of github.com/syumai/workers (make bench
-# builds it into build/stock/), each on a socket of its own.
+# builds it into build/stock/), and the Go floor (floorworker, built by
+# edgeworker into build/floor/), each on a socket of its own.
 using Workerd = import "/workerd/workerd.capnp";
 using Example = import "../example/build/config.capnp";
+using Floor = import "build/floor/config.capnp";
 
 const config :Workerd.Config = (
   services = [
@@ -14,11 +16,13 @@ const config :Workerd.Config = (
     (name = "hub-storage", disk = (path = "hub-storage", writable = true)),
     (name = "plain", worker = .plain),
     (name = "stock", worker = .stock),
+    (name = "floor", worker = Floor.worker),
   ],
   sockets = [
     (name = "example", address = "127.0.0.1:8787", http = (), service = "example"),
     (name = "plain", address = "127.0.0.1:8788", http = (), service = "plain"),
     (name = "stock", address = "127.0.0.1:8789", http = (), service = "stock"),
+    (name = "floor", address = "127.0.0.1:8790", http = (), service = "floor"),
   ],
 );
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The edge benchmark: the example Worker (pooled Go runtimes), a plain
-// JavaScript Worker doing the same work and the same Go pipeline on syumai's
-// stock glue, served by one workerd, loaded by wrk over loopback; the example
-// again with a budget of one Go runtime; and the memory the Go runtimes take
-// with and without their budget. Writes its section between the edge-bench
+// JavaScript Worker doing the same work, the same Go pipeline on syumai's
+// stock glue and the Go floor (a Go handler that only writes the answer, on
+// the package's glue), served by one workerd, loaded by wrk over loopback;
+// the example again with a budget of one Go runtime; and the memory the Go
+// runtimes take with and without their budget. Writes its section between the edge-bench
 // markers of docs/benchmarks.md.
 //
 //   node bench/edge.mjs [--runs 5] [--quick] [--out docs/benchmarks.md]
@@ -22,7 +23,7 @@ import { benchOptions, median, publish } from './report.mjs';
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const BUILD = here('../example/build/');
 const WORKERD = here('../node_modules/.bin/workerd');
-const TARGETS = ['example', 'plain', 'stock'];
+const TARGETS = ['example', 'plain', 'stock', 'floor'];
 
 const { quick, runs, out } = benchOptions(5);
 const seconds = quick ? 1 : 2;
@@ -159,7 +160,7 @@ async function queueing(runtimes) {
   }
 }
 
-// The example with a budget of one Go runtime, next to bench.capnp's three.
+// The example with a budget of one Go runtime, next to bench.capnp's four.
 const TIGHT = { memoryMB: 1 };
 const tightConfig = withGoPool(BUILD + 'config.capnp', 'bench-tight', TIGHT);
 
@@ -227,9 +228,10 @@ const section = `
 \`node worker/bench/edge.mjs\` (\`make bench\`), ${runs} runs, medians; each ratio is taken within a run, then its median
 is reported. One ${workerdVersion} serves three Workers on loopback: **example** (worker/example, its Go pipeline on
 the package's glue with pooled Go runtimes, under the default budget \`GO_POOL\` = \`${JSON.stringify(budget)}\`),
-**plain** (worker/bench/plain.mjs: a JavaScript Worker doing the same work: route, request id, JSON answer) and
+**plain** (worker/bench/plain.mjs: a JavaScript Worker doing the same work: route, request id, JSON answer, a request log and counts by status, as the example's Done listeners keep) and
 **stock** (the same Go pipeline built with \`-tags stock\` on github.com/syumai/workers' own glue, which starts a Go
-runtime for every request); a second workerd serves **one runtime**, the example with \`GO_POOL\` =
+runtime for every request) and the **Go floor** (worker/bench/floorworker: the package's glue and a Go handler that
+writes the bytes of /health's answer and nothing else); a second workerd serves **one runtime**, the example with \`GO_POOL\` =
 \`${JSON.stringify(TIGHT)}\` (a budget smaller than one runtime: the pool keeps exactly one). Load from \`wrk\` on the
 same machine (${os.cpus().length} cores, shared with workerd; load average ${load} when the report was written): latency
 with 1 connection, throughput with 16 connections on 2 threads, ${seconds} s each, GET /health, after ${warmUpSeconds} s of load on
@@ -248,12 +250,16 @@ answers within the call gets its \`Response\` without a promise, a timer, an abo
 reach workerd as an object, which its \`Response\` takes faster than \`[name, value]\` pairs (pairs only for a name
 sent twice).
 
-| figure | example | one runtime | plain JS | stock glue | example / plain | target |
-|---|---|---|---|---|---|---|
-| p50 latency, GET /health | ${ms(p50)} | ${ms(med((r) => r.latency.tight))} | ${ms(med((r) => r.latency.plain))} | ${ms(med((r) => r.latency.stock))} | ${x(p50Ratio('example'))} (one runtime: ${x(p50Ratio('tight'))}) | ≤ 1 ms: ${verdict(p50 <= 1)}; ≤ 1.5x plain: ${verdict(p50Ratio('example') <= 1.5 && p50Ratio('tight') <= 1.5)} |
-| p99 latency, GET /health | ${ms(med((r) => r.p99.example))} | ${ms(med((r) => r.p99.tight))} | ${ms(med((r) => r.p99.plain))} | ${ms(med((r) => r.p99.stock))} | ${x(p99Ratio('example'))} (one runtime: ${x(p99Ratio('tight'))}) | |
-| throughput, 16 connections | ${rps(med((r) => r.rps.example))} | ${rps(med((r) => r.rps.tight))} | ${rps(med((r) => r.rps.plain))} | ${rps(med((r) => r.rps.stock))} | ${pct(share('example'))} (one runtime: ${pct(share('tight'))}); ${x(tpRatio)} stock | ≥ 50% of plain: ${verdict(share('example') >= 0.5 && share('tight') >= 0.5)}; ≥ 10x stock: ${verdict(tpRatio >= 10)} |
-| cold start: workerd start to first 200 | ${ms(cold)} | | | | | ≤ 500 ms: ${verdict(cold <= 500)} |
+| figure | example | one runtime | Go floor | plain JS | stock glue | example / plain | target |
+|---|---|---|---|---|---|---|---|
+| p50 latency, GET /health | ${ms(p50)} | ${ms(med((r) => r.latency.tight))} | ${ms(med((r) => r.latency.floor))} | ${ms(med((r) => r.latency.plain))} | ${ms(med((r) => r.latency.stock))} | ${x(p50Ratio('example'))} (one runtime: ${x(p50Ratio('tight'))}) | ≤ 1 ms: ${verdict(p50 <= 1)}; ≤ 1.5x plain: ${verdict(p50Ratio('example') <= 1.5 && p50Ratio('tight') <= 1.5)} |
+| p99 latency, GET /health | ${ms(med((r) => r.p99.example))} | ${ms(med((r) => r.p99.tight))} | ${ms(med((r) => r.p99.floor))} | ${ms(med((r) => r.p99.plain))} | ${ms(med((r) => r.p99.stock))} | ${x(p99Ratio('example'))} (one runtime: ${x(p99Ratio('tight'))}) | |
+| throughput, 16 connections | ${rps(med((r) => r.rps.example))} | ${rps(med((r) => r.rps.tight))} | ${rps(med((r) => r.rps.floor))} | ${rps(med((r) => r.rps.plain))} | ${rps(med((r) => r.rps.stock))} | ${pct(share('example'))} (one runtime: ${pct(share('tight'))}); ${x(tpRatio)} stock | ≥ 50% of plain: ${verdict(share('example') >= 0.5 && share('tight') >= 0.5)}; ≥ 10x stock: ${verdict(tpRatio >= 10)} |
+| cold start: workerd start to first 200 | ${ms(cold)} | | | | | | ≤ 500 ms: ${verdict(cold <= 500)} |
+
+The Go floor against plain JavaScript, in the same runs: p50 ${x(p50Ratio('floor'))}, throughput ${pct(share('floor'))}. That
+much of the example's gap is the cost of entering and leaving Go at all; the example's pipeline adds the rest
+(example / floor: p50 ${x(med((r) => r.latency.example / r.latency.floor))}, throughput ${pct(med((r) => r.rps.example / r.rps.floor))}).
 
 ### Memory of the Go runtimes
 
@@ -277,8 +283,14 @@ Node.
 | queueing delay at twice the ${cap} runtimes the budget keeps fresh (${queued.requests} slow requests at once, in a fresh workerd), p50 / max | ${ms(queued.p50)} / ${ms(queued.max)} |
 `;
 
-const LABELS = { example: 'example (pooled Go)', tight: 'example, one runtime', plain: 'plain JavaScript', stock: 'stock syumai glue' };
-const SERIES = ['example', 'tight', 'plain', 'stock'];
+const LABELS = {
+  example: 'example (pooled Go)',
+  tight: 'example, one runtime',
+  floor: 'Go floor',
+  plain: 'plain JavaScript',
+  stock: 'stock syumai glue',
+};
+const SERIES = ['example', 'tight', 'floor', 'plain', 'stock'];
 const chart = (title, note, value, format) =>
   barChart({
     title,
