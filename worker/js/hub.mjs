@@ -187,6 +187,10 @@ export class SignalHub extends DurableObject {
     if (typeof name !== "string" || !NAME.test(name) || typeof json !== "string") {
       return { status: 400, error: "hub: emitJSON takes a signal name and the event as JSON text" };
     }
+    // The name must be the one the stub was got by (getByName, idFromName):
+    // a different one would name this object after another signal.
+    const own = this.ctx.id.name ?? (this.name || name);
+    if (name !== own) return { status: 400, error: `hub: emitJSON names "${name}", but this is the object of "${own}"` };
     this.named(name);
     return this.accept("", json);
   }

@@ -179,6 +179,10 @@ test("a Worker's emitJSON through the stub: stored with the next seq, or refused
   const badName = { status: 400, error: 'hub: emitJSON takes a signal name and the event as JSON text' };
   assert.deepEqual(await rpc('{}', '?name=7'), badName);
   assert.deepEqual(await rpc('{}', '?name=' + encodeURIComponent('"no spaces"')), badName);
+  assert.deepEqual(await rpc('{}', '?name=' + encodeURIComponent('"other"')), {
+    status: 400,
+    error: 'hub: emitJSON names "other", but this is the object of "rpc"',
+  });
   assert.deepEqual(await rpc('{"n":3}'), { seq: 3 }, 'refusals take no seq');
   await sub.until(() => sub.events().length === 3);
 });
