@@ -258,7 +258,8 @@ sent twice).
 | cold start: workerd start to first 200 | ${ms(cold)} | | | | | | ≤ 500 ms: ${verdict(cold <= 500)} |
 
 The Go floor against plain JavaScript, in the same runs: p50 ${x(p50Ratio('floor'))}, throughput ${pct(share('floor'))}. That
-much of the example's gap is the cost of entering and leaving Go at all; the example's pipeline adds the rest
+much of the example's gap comes before any work of its own: the request crossing into Go's memory as net/http's
+types, Go's scheduler, a pipeline with no steps, the response crossing back. The example's pipeline adds the rest
 (example / floor: p50 ${x(med((r) => r.latency.example / r.latency.floor))}, throughput ${pct(med((r) => r.rps.example / r.rps.floor))}).
 
 ### Memory of the Go runtimes
