@@ -218,8 +218,8 @@ bench-js: web web/test/testmodule.wasm $(BENCH_JS_DEPS)
 	node web/bench/report.js $(BENCH_DIR)/js.json --out docs/benchmarks.md
 
 # The edge suite (worker/bench/edge.mjs): the example Worker, a plain
-# JavaScript Worker and the stock syumai/workers glue in one workerd, loaded
-# by wrk; it writes its section between the edge-bench markers. STOCK and
+# JavaScript Worker, the stock syumai/workers glue and the Go floor in one
+# workerd, loaded by wrk; it writes its section between the edge-bench markers. STOCK and
 # FLOOR (see below) are set before the rule, as make expands prerequisites
 # where it reads them.
 STOCK := worker/bench/build/stock

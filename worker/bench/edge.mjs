@@ -4,8 +4,8 @@
 // stock glue and the Go floor (a Go handler that only writes the answer, on
 // the package's glue), served by one workerd, loaded by wrk over loopback;
 // the example again with a budget of one Go runtime; and the memory the Go
-// runtimes take with and without their budget. Writes its section between the edge-bench
-// markers of docs/benchmarks.md.
+// runtimes take with and without their budget. Writes its section between
+// the edge-bench markers of docs/benchmarks.md.
 //
 //   node bench/edge.mjs [--runs 5] [--quick] [--out docs/benchmarks.md]
 //
@@ -235,7 +235,7 @@ const section = `
 ## Edge: the example Worker in workerd
 
 \`node worker/bench/edge.mjs\` (\`make bench\`), ${runs} runs, medians; each ratio is taken within a run, then its median
-is reported. One ${workerdVersion} serves three Workers on loopback: **example** (worker/example, its Go pipeline on
+is reported. One ${workerdVersion} serves four Workers on loopback: **example** (worker/example, its Go pipeline on
 the package's glue with pooled Go runtimes, under the default budget \`GO_POOL\` = \`${JSON.stringify(budget)}\`),
 **plain** (worker/bench/plain.mjs: a JavaScript Worker doing the same work: route, request id, JSON answer, a request log and counts by status, as the example's Done listeners keep) and
 **stock** (the same Go pipeline built with \`-tags stock\` on github.com/syumai/workers' own glue, which starts a Go
