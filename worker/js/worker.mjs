@@ -495,7 +495,8 @@ async function readBodyOr400(request, limit) {
 //                   during the last idleMs are released (one is kept),
 //                   with or without traffic;
 //   waitUntilTimeoutMs  how long a request's work may go on after its
-//                   response (WaitUntil tasks, Done listeners).
+//                   response (WaitUntil tasks, Done listeners), and an
+//                   event's after its listeners returned.
 // A request that finds the queue full, or waits longer, gets 503 with
 // Retry-After, and the Go program hears of it (worker.ErrOverloaded). A
 // runtime whose request's work goes on past waitUntilTimeoutMs is retired,
@@ -625,12 +626,15 @@ class Pool {
 
   // Takes rt back once the work of its request is over, when done settles
   // (null: it is over already), or retires it when that work goes on past
-  // waitUntilTimeoutMs after the response was sent (sent settles): a
-  // WaitUntil task or Done listener that never returns must not hold its
-  // place in the budget. The Go program hears of a retired runtime's
-  // request when a runtime next serves. ctx is the request's.
-  settle(rt, { done, sent }, ctx, request) {
-    if (done === null) return this.release(rt, ctx);
+  // waitUntilTimeoutMs after the response was sent (sent settles; for an
+  // event, its listeners returned): a WaitUntil task or Done listener that
+  // never returns must not hold its place in the budget. The Go program
+  // hears of a retired runtime's request when a runtime next serves. ctx is
+  // the request's or the event's; trim says whether it may also keep the
+  // timer that releases idle runtimes (see trimLater).
+  settle(rt, { done, sent }, ctx, request, { trim = true } = {}) {
+    const trimCtx = trim ? ctx : undefined;
+    if (done === null) return this.release(rt, trimCtx);
     let timer;
     let settled = false;
     const overdue = new Promise((resolve) =>
@@ -642,7 +646,7 @@ class Pool {
       Promise.race([done, overdue]).then((outcome) => {
         settled = true;
         clearTimeout(timer);
-        if (outcome !== OVERDUE) return this.release(rt, ctx);
+        if (outcome !== OVERDUE) return this.release(rt, trimCtx);
         this.#serving(-1);
         this.#letGo(rt);
         this.#report({ ...reportOf(request), overdueMs: this.options.waitUntilTimeoutMs });
@@ -858,21 +862,26 @@ function poolOf(module, env) {
 // GO_POOL) fails, and the platform retries it.
 async function dispatch(module, env, ctx, what, start) {
   const pool = poolOf(module, env);
+  const event = { method: what, url: "", headers: [] }; // what the Go program hears of it, as of a request
   let rt;
   try {
-    rt = await pool.acquire({ method: what, url: "", headers: [] }, env, ctx);
+    rt = await pool.acquire(event, env, ctx);
   } catch (error) {
     pool.startFailed();
     throw error; // the Go program did not start
   }
   if (rt === undefined) throw new Error(`worker: no Go runtime for the ${what} event within GO_POOL's limits`);
   pool.tell(rt);
-  // Not pool.settle: with its deadline and idle-trimming timer on an
-  // event's ctx, the edge tier's 10,000 queue messages lost one batch's
-  // first delivery (cause not found yet).
   const { result, done } = start(rt);
-  if (done === null) pool.release(rt);
-  else ctx.waitUntil(done.then(() => pool.release(rt)));
+  // The WaitUntil tasks its listeners started may run waitUntilTimeoutMs
+  // once they have returned. No idle-trimming timer on an event's ctx: it
+  // would hold the invocation (for a Queue, a consumer's turn) open up to
+  // idleMs after its work is over; requests keep that timer.
+  const returned = result.then(
+    () => {},
+    () => {},
+  );
+  pool.settle(rt, { done, sent: returned }, ctx, event, { trim: false });
   await result;
 }
 

@@ -103,6 +103,26 @@ test('a WaitUntil task that never returns: its runtime is retired past waitUntil
   }
 });
 
+test("a Cron Trigger's WaitUntil task that never returns: its runtime is retired as a request's is", async () => {
+  const worker = await startPool('hang-event', { waitUntilTimeoutMs: 500 });
+  try {
+    const before = await worker.json('/starts');
+    const ran = await fetch(worker.base + '/scheduled?cron=hang-later', { method: 'POST', signal: AbortSignal.timeout(20_000) });
+    assert.deepEqual([ran.status, await ran.text()], [200, 'ran']);
+    // Before, the runtime stayed taken for good: serving 1, and no other
+    // request could have it.
+    const stats = await until(worker, (s) => s.serving === 0);
+    assert.deepEqual([stats.serving, stats.runtimes, stats.idle], [0, 0, 0], JSON.stringify(stats));
+    const after = await worker.json('/starts');
+    assert.equal(after.starts, before.starts + 1, 'the next request gets a new runtime');
+    const errors = await worker.json('/errors');
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.match(errors[0], /waitUntilTimeoutMs; its Go runtime was retired \(after 500ms\)$/);
+  } finally {
+    await worker.stop();
+  }
+});
+
 test('idle runtimes beyond what the last idleMs needed are released without traffic', async () => {
   const worker = await startPool('idle', { idleMs: 500 });
   try {

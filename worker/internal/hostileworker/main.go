@@ -149,6 +149,13 @@ func main() {
 			errs.list = append(errs.list, err.Error())
 		},
 	})
+	// A Cron Trigger "hang-later" starts a side effect that never ends, as
+	// GET /hang-later does for a request.
+	p.Scheduled.AddListener(func(ctx context.Context, ev worker.ScheduledEvent) {
+		if ev.Cron == "hang-later" {
+			worker.WaitUntil(ctx, func(context.Context) { select {} })
+		}
+	})
 	p.Middleware.AddListenerWithErr(func(ctx context.Context, r *worker.Request) error {
 		r.ResponseHeader.Set("X-Runtime", strconv.Itoa(thisRuntime))
 		return nil
