@@ -23,11 +23,10 @@ var ErrOverloaded = errors.New("worker: no Go runtime free within the memory bud
 // [WaitUntil] task or a Done listener that had not returned; or for a Cron
 // or Queue event whose WaitUntil tasks went on that long after its
 // listeners returned (the request OnError gets has the Method "SCHEDULED"
-// or "QUEUE", and no URL). The glue
-// retired the Go runtime running it, so that it holds no place in the
-// memory budget; that work never finishes. The pipeline hears of it when
-// one of its runtimes next serves (Done heard of the request when its
-// response went out).
+// or "QUEUE", and no URL). The glue retired the Go runtime running it, so
+// that it holds no place in the memory budget; that work never finishes.
+// The pipeline hears of it when one of its runtimes next serves (Done heard
+// of the request when its response went out).
 var ErrWaitUntilDeadline = errors.New("worker: the request's work went on past GO_POOL's waitUntilTimeoutMs; its Go runtime was retired")
 
 // overloadError says why a request was refused.
