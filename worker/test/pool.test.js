@@ -85,12 +85,17 @@ describe('a budget of one runtime', () => {
   });
 });
 
-test('a WaitUntil task that never returns: its runtime is retired past waitUntilTimeoutMs, and OnError hears of it', async () => {
-  const worker = await startPool('hang', { waitUntilTimeoutMs: 500 });
+/**
+ * Starts a pool with waitUntilTimeoutMs 500, has hang() start work that
+ * never ends, and checks that its runtime is retired past the deadline: the
+ * pool counts it no more, the next request gets a new runtime, and OnError
+ * heard of it.
+ */
+async function assertRetired(name, hang) {
+  const worker = await startPool(name, { waitUntilTimeoutMs: 500 });
   try {
     const before = await worker.json('/starts');
-    assert.equal((await worker.get('/hang-later')).status, 200);
-    // Before, the runtime served on and on, and its place was never freed.
+    await hang(worker);
     const stats = await until(worker, (s) => s.serving === 0);
     assert.deepEqual([stats.serving, stats.runtimes, stats.idle], [0, 0, 0], JSON.stringify(stats));
     const after = await worker.json('/starts');
@@ -101,27 +106,21 @@ test('a WaitUntil task that never returns: its runtime is retired past waitUntil
   } finally {
     await worker.stop();
   }
-});
+}
 
-test("a Cron Trigger's WaitUntil task that never returns: its runtime is retired as a request's is", async () => {
-  const worker = await startPool('hang-event', { waitUntilTimeoutMs: 500 });
-  try {
-    const before = await worker.json('/starts');
+// Before, the runtime served on and on, and its place was never freed.
+test('a WaitUntil task that never returns: its runtime is retired past waitUntilTimeoutMs, and OnError hears of it', () =>
+  assertRetired('hang', async (worker) => {
+    assert.equal((await worker.get('/hang-later')).status, 200);
+  }));
+
+// Before, the runtime stayed taken for good: serving 1, and no other
+// request could have it.
+test("a Cron Trigger's WaitUntil task that never returns: its runtime is retired as a request's is", () =>
+  assertRetired('hang-event', async (worker) => {
     const ran = await fetch(worker.base + '/scheduled?cron=hang-later', { method: 'POST', signal: AbortSignal.timeout(20_000) });
     assert.deepEqual([ran.status, await ran.text()], [200, 'ran']);
-    // Before, the runtime stayed taken for good: serving 1, and no other
-    // request could have it.
-    const stats = await until(worker, (s) => s.serving === 0);
-    assert.deepEqual([stats.serving, stats.runtimes, stats.idle], [0, 0, 0], JSON.stringify(stats));
-    const after = await worker.json('/starts');
-    assert.equal(after.starts, before.starts + 1, 'the next request gets a new runtime');
-    const errors = await worker.json('/errors');
-    assert.equal(errors.length, 1, JSON.stringify(errors));
-    assert.match(errors[0], /waitUntilTimeoutMs; its Go runtime was retired \(after 500ms\)$/);
-  } finally {
-    await worker.stop();
-  }
-});
+  }));
 
 test('idle runtimes beyond what the last idleMs needed are released without traffic', async () => {
   const worker = await startPool('idle', { idleMs: 500 });
