@@ -6,7 +6,8 @@ const log = [];
 const byStatus = new Map();
 
 function done(id, request, pathname, status, started) {
-  log.push({ id, method: request.method, path: pathname, status, durationUS: Math.round((performance.now() - started) * 1000) });
+  const durationUS = Math.round((performance.now() - started) * 1000);
+  log.push({ id, method: request.method, path: pathname, status, durationUS });
   if (log.length > 100) log.shift();
   byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
 }
